@@ -1,0 +1,9 @@
+/**
+ * Shared types, annotations, permissions and formatting of the memleak plugins.
+ * @packageDocumentation
+ */
+export * from './annotations';
+export * from './permissions';
+export * from './types';
+export * from './validation';
+export * from './format';
