@@ -1,0 +1,46 @@
+export interface Config {
+  /** Settings of the memleak backend plugin. */
+  memleak?: {
+    /** Limits and defaults of eBPF heap traces. */
+    trace?: {
+      /** Duration used when a request names none, in seconds. Default 120. */
+      defaultDurationSec?: number;
+      /** Longest trace a request may ask for, in seconds (at most 3600). Default 900. */
+      maxDurationSec?: number;
+      /** Traces running at once across all entities. Default 2. */
+      maxConcurrent?: number;
+      /** Seconds between heap snapshots. Default 2. */
+      snapshotIntervalSec?: number;
+      /** Allocations younger than this do not count toward growth (in-flight request buffers). Default 10. */
+      minAgeSec?: number;
+      /** Live allocations a trace keeps before it reports an overflow. Default 1000000. */
+      maxLiveAllocations?: number;
+      /** Stacks kept per snapshot and shown to users. Default 20. */
+      topStacks?: number;
+    };
+    /**
+     * Processes on the backend's own host, for the local portal and single-host setups.
+     * An entity listed here is traced locally instead of through Kubernetes.
+     */
+    localTargets?: Array<{
+      /** Catalog entity ref, e.g. component:default/leaker-c. */
+      entityRef: string;
+      /** Name shown for this target. */
+      name: string;
+      /** File holding the process id (relative to the working directory or absolute). */
+      pidFile?: string;
+      /** Process name (as in /proc/PID/comm) used when there is no pid file. */
+      processName?: string;
+      /** The service's health endpoint. */
+      healthUrl?: string;
+      /** The service's readiness endpoint. */
+      readyUrl?: string;
+      /** The service's Prometheus exposition. */
+      metricsUrl?: string;
+      /** Gauge holding the service's self-reported memory in bytes. */
+      memoryMetric?: string;
+    }>;
+    /** Path of the local tracer binary; default: the one built in this package's tracer/build. */
+    tracerPath?: string;
+  };
+}

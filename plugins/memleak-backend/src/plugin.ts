@@ -1,0 +1,58 @@
+import {
+  coreServices,
+  createBackendPlugin,
+} from '@backstage/backend-plugin-api';
+import { catalogServiceRef } from '@backstage/plugin-catalog-node';
+import { memleakPermissions } from '@internal/plugin-memleak-common';
+import { readMemleakSettings } from './config';
+import { ReportService } from './report/ReportService';
+import { createRouter } from './router';
+import { DatabaseMemleakStore } from './store/DatabaseMemleakStore';
+import { LocalTargets } from './targets/LocalTargets';
+import { TraceRunner } from './trace/TraceRunner';
+
+/**
+ * The memleak backend plugin: reports, eBPF heap traces and their verdicts
+ * under `/api/memleak`.
+ * @public
+ */
+export const memleakPlugin = createBackendPlugin({
+  pluginId: 'memleak',
+  register(env) {
+    env.registerInit({
+      deps: {
+        config: coreServices.rootConfig,
+        logger: coreServices.logger,
+        database: coreServices.database,
+        httpRouter: coreServices.httpRouter,
+        httpAuth: coreServices.httpAuth,
+        permissions: coreServices.permissions,
+        permissionsRegistry: coreServices.permissionsRegistry,
+        lifecycle: coreServices.lifecycle,
+        catalog: catalogServiceRef,
+      },
+      async init(deps) {
+        const settings = readMemleakSettings(deps.config);
+        const store = await DatabaseMemleakStore.create({ database: deps.database });
+        const runner = new TraceRunner({ store, logger: deps.logger, settings: settings.trace });
+        await runner.recover();
+        deps.lifecycle.addShutdownHook(() => runner.shutdown());
+        const localTargets = new LocalTargets(settings);
+        deps.permissionsRegistry.addPermissions(memleakPermissions);
+        deps.httpRouter.use(
+          await createRouter({
+            httpAuth: deps.httpAuth,
+            permissions: deps.permissions,
+            catalog: deps.catalog,
+            settings,
+            store,
+            runner,
+            localTargets,
+            reports: new ReportService({ settings, store, localTargets }),
+          }),
+        );
+        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+      },
+    });
+  },
+});

@@ -1,0 +1,154 @@
+import express from 'express';
+import Router from 'express-promise-router';
+import type {
+  BackstageCredentials,
+  HttpAuthService,
+  PermissionsService,
+} from '@backstage/backend-plugin-api';
+import type { CatalogService } from '@backstage/plugin-catalog-node';
+import { InputError, NotAllowedError, NotFoundError } from '@backstage/errors';
+import { AuthorizeResult } from '@backstage/plugin-permission-common';
+import type { ResourcePermission } from '@backstage/plugin-permission-common';
+import {
+  describeZodError,
+  entityRefSchema,
+  memleakReportReadPermission,
+  memleakTraceRunPermission,
+  startTraceRequestSchema,
+  traceIdSchema,
+} from '@internal/plugin-memleak-common';
+import { z } from 'zod';
+import type { MemleakSettings } from './config';
+import type { ReportService } from './report/ReportService';
+import type { MemleakStore } from './store/types';
+import type { LocalTargets } from './targets/LocalTargets';
+import type { TraceRunner } from './trace/TraceRunner';
+
+export interface RouterOptions {
+  httpAuth: HttpAuthService;
+  permissions: PermissionsService;
+  catalog: CatalogService;
+  settings: MemleakSettings;
+  store: MemleakStore;
+  runner: TraceRunner;
+  reports: ReportService;
+  localTargets: LocalTargets;
+}
+
+function parse<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
+  const result = schema.safeParse(value);
+  if (!result.success) throw new InputError(describeZodError(result.error));
+  return result.data;
+}
+
+const listQuerySchema = z.object({
+  entityRef: entityRefSchema,
+  limit: z.coerce.number().int().min(1).max(200).default(20),
+});
+
+export async function createRouter(options: RouterOptions): Promise<express.Router> {
+  const { httpAuth, permissions, catalog, settings, store, runner, reports, localTargets } =
+    options;
+  const router = Router();
+  router.use(express.json({ limit: '16kb' }));
+
+  /** Resolves the entity (404 if the catalog does not know it) and checks a permission on it. */
+  async function authorizedEntity(
+    req: express.Request,
+    rawRef: string,
+    permission: ResourcePermission<'catalog-entity'>,
+  ): Promise<{ entityRef: string; credentials: BackstageCredentials }> {
+    const credentials = await httpAuth.credentials(req);
+    const entityRef = rawRef.toLocaleLowerCase('en-US');
+    const [decision] = await permissions.authorize(
+      [{ permission, resourceRef: entityRef }],
+      { credentials },
+    );
+    if (decision.result !== AuthorizeResult.ALLOW) {
+      throw new NotAllowedError(`Not allowed: ${permission.name} on ${entityRef}`);
+    }
+    const entity = await catalog.getEntityByRef(entityRef, { credentials });
+    if (!entity) throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    return { entityRef, credentials };
+  }
+
+  async function readableTrace(req: express.Request) {
+    const id = parse(traceIdSchema, req.params.id);
+    const trace = await store.getTrace(id);
+    if (!trace) throw new NotFoundError(`No trace ${id}`);
+    await authorizedEntity(req, trace.entityRef, memleakReportReadPermission);
+    return trace;
+  }
+
+  router.get('/health', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+
+  router.get('/report', async (req, res) => {
+    const ref = parse(entityRefSchema, req.query.entityRef);
+    const { entityRef } = await authorizedEntity(req, ref, memleakReportReadPermission);
+    res.json(await reports.build(entityRef));
+  });
+
+  router.get('/traces', async (req, res) => {
+    const query = parse(listQuerySchema, req.query);
+    const { entityRef } = await authorizedEntity(
+      req,
+      query.entityRef,
+      memleakReportReadPermission,
+    );
+    res.json({ items: await store.listTraces(entityRef, query.limit) });
+  });
+
+  router.get('/traces/:id', async (req, res) => {
+    res.json(await readableTrace(req));
+  });
+
+  router.post('/traces', async (req, res) => {
+    const body = parse(startTraceRequestSchema, req.body ?? {});
+    const { entityRef, credentials } = await authorizedEntity(
+      req,
+      body.entityRef,
+      memleakTraceRunPermission,
+    );
+    const durationSec = body.durationSec ?? settings.trace.defaultDurationSec;
+    if (durationSec > settings.trace.maxDurationSec) {
+      throw new InputError(
+        `durationSec ${durationSec} exceeds this backend's maximum of ${settings.trace.maxDurationSec} s`,
+      );
+    }
+    const targets = localTargets.forEntity(entityRef);
+    const target = body.target
+      ? targets.find(t => t.name === body.target)
+      : targets[0];
+    if (!target) {
+      throw new InputError(
+        body.target
+          ? `${entityRef} has no target named ${body.target}; targets: ${targets.map(t => t.name).join(', ') || 'none'}`
+          : `${entityRef} has no traceable target on this backend; add it to memleak.localTargets`,
+      );
+    }
+    const prepared = await localTargets.sourceFor(target);
+    const summary = await runner.start({
+      entityRef,
+      durationSec,
+      createdBy: (credentials.principal as { userEntityRef?: string })
+        .userEntityRef,
+      ...prepared,
+    });
+    res.status(201).json(summary);
+  });
+
+  router.post('/traces/:id/stop', async (req, res) => {
+    const id = parse(traceIdSchema, req.params.id);
+    const trace = await store.getTrace(id);
+    if (!trace) throw new NotFoundError(`No trace ${id}`);
+    await authorizedEntity(req, trace.entityRef, memleakTraceRunPermission);
+    if (trace.status === 'running') await runner.stop(id);
+    const after = await store.getTrace(id);
+    const { snapshots: _s, stacks: _k, notices: _n, ...summary } = after!;
+    res.json(summary);
+  });
+
+  return router;
+}

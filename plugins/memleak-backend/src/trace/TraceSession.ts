@@ -1,0 +1,210 @@
+import type {
+  HeapSnapshot,
+  Notice,
+  StackSummary,
+  TraceStatus,
+  Verdict,
+} from '@internal/plugin-memleak-common';
+import {
+  AllocationSource,
+  LedgerSnapshot,
+  SourceError,
+} from '../sources/types';
+import { LeakJudge } from '../verdict';
+
+/** Readings taken beside each heap snapshot (process memory, the service's own claim). */
+export interface SnapshotContext {
+  rssBytes?(): Promise<number | undefined>;
+  reportedBytes?(): Promise<number | undefined>;
+}
+
+export interface TraceSessionOptions {
+  source: AllocationSource;
+  durationSec: number;
+  intervalSec: number;
+  minAgeSec: number;
+  topStacks: number;
+  context?: SnapshotContext;
+}
+
+/** What a session knows after each snapshot. */
+export interface SessionUpdate {
+  elapsedSec: number;
+  snapshot: HeapSnapshot;
+  stacks: StackSummary[];
+  verdict: Verdict;
+  reason: string;
+  growthBytesPerSec: number;
+  topFrame?: string;
+}
+
+export interface SessionEnd {
+  status: Exclude<TraceStatus, 'running' | 'interrupted'>;
+  last?: SessionUpdate;
+}
+
+type Listener<T> = (value: T) => void | Promise<void>;
+
+const sleep = (ms: number, signal: AbortSignal) =>
+  new Promise<void>(resolve => {
+    const t = setTimeout(resolve, ms);
+    signal.addEventListener('abort', () => {
+      clearTimeout(t);
+      resolve();
+    }, { once: true });
+  });
+
+async function optional(
+  read: (() => Promise<number | undefined>) | undefined,
+): Promise<number | undefined> {
+  try {
+    return read ? await read() : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * One trace from attach to detach: asks the source for a snapshot every
+ * interval, judges the series, and tells listeners. It persists nothing; the
+ * backend's TraceRunner stores what it hears, the CLI prints it.
+ */
+export class TraceSession {
+  private readonly stopRequest = new AbortController();
+  private readonly updateListeners: Listener<SessionUpdate>[] = [];
+  private readonly noticeListeners: Listener<Notice>[] = [];
+  private readonly judge: LeakJudge;
+
+  constructor(private readonly options: TraceSessionOptions) {
+    this.judge = new LeakJudge({ minAgeSec: options.minAgeSec });
+  }
+
+  onUpdate(listener: Listener<SessionUpdate>): this {
+    this.updateListeners.push(listener);
+    return this;
+  }
+
+  onNotice(listener: Listener<Notice>): this {
+    this.noticeListeners.push(listener);
+    return this;
+  }
+
+  /** Ends the session early with status `stopped`. */
+  stop(): void {
+    this.stopRequest.abort();
+  }
+
+  private async notify(notice: Omit<Notice, 'at'>) {
+    const full = { ...notice, at: new Date().toISOString() };
+    for (const l of this.noticeListeners) await l(full);
+  }
+
+  /** Attaches, snapshots until the duration is up or it is stopped, detaches. */
+  async run(): Promise<SessionEnd> {
+    const { source, durationSec, intervalSec } = this.options;
+    try {
+      await source.start();
+    } catch (error) {
+      await this.notify(
+        error instanceof SourceError
+          ? error.notice
+          : { level: 'error', code: 'source_error', message: String(error) },
+      );
+      await source.stop().catch(() => undefined);
+      return { status: 'failed' };
+    }
+
+    let ended: Omit<Notice, 'at'> | undefined;
+    source.ended.then(n => {
+      ended = n;
+      this.stopRequest.abort();
+    });
+
+    const startedAt = performance.now();
+    const stopSignal = this.stopRequest.signal;
+    let last: SessionUpdate | undefined;
+    let status: SessionEnd['status'] = 'completed';
+    try {
+      for (let tick = 1; ; tick++) {
+        const due = startedAt + tick * intervalSec * 1000;
+        const finalTick = due - startedAt >= durationSec * 1000;
+        await sleep(Math.max(0, due - performance.now()), stopSignal);
+        if (ended) break;
+        last = await this.takeSnapshot((performance.now() - startedAt) / 1000);
+        if (stopSignal.aborted) {
+          status = 'stopped';
+          break;
+        }
+        if (finalTick) break;
+      }
+    } catch (error) {
+      if (!ended) {
+        status = 'failed';
+        await this.notify({
+          level: 'error',
+          code: 'source_error',
+          message: `Snapshot failed: ${(error as Error).message}`,
+        });
+      }
+    } finally {
+      await source.stop().catch(() => undefined);
+    }
+    if (ended) {
+      await this.notify(ended);
+      status = ended.code === 'target_exited' ? 'target_exited' : 'failed';
+    }
+    return { status, last };
+  }
+
+  private async takeSnapshot(elapsedSec: number): Promise<SessionUpdate> {
+    const { source, minAgeSec, topStacks, context } = this.options;
+    const [ledger, rssBytes, reportedBytes] = await Promise.all([
+      source.snapshot(minAgeSec * 1000),
+      optional(context?.rssBytes),
+      optional(context?.reportedBytes),
+    ]);
+    const judgement = this.judge.add(ledger);
+    const update: SessionUpdate = {
+      elapsedSec,
+      snapshot: toHeapSnapshot(ledger, elapsedSec, rssBytes, reportedBytes),
+      stacks: judgement.stacks.slice(0, topStacks),
+      verdict: judgement.verdict,
+      reason: judgement.reason,
+      growthBytesPerSec: judgement.growthBytesPerSec,
+      topFrame: judgement.stacks[0]?.frames[0]?.symbol,
+    };
+    if (judgement.lostEventsInWindow > 0 && !this.warnedLoss) {
+      this.warnedLoss = true;
+      await this.notify({
+        level: 'warning',
+        code: 'lost_events',
+        message: `${judgement.lostEventsInWindow} allocator events were lost; verdicts stay inconclusive while losses are in the window.`,
+      });
+    }
+    for (const l of this.updateListeners) await l(update);
+    return update;
+  }
+
+  private warnedLoss = false;
+}
+
+function toHeapSnapshot(
+  s: LedgerSnapshot,
+  elapsedSec: number,
+  rssBytes: number | undefined,
+  reportedBytes: number | undefined,
+): HeapSnapshot {
+  return {
+    t: Math.round(elapsedSec * 10) / 10,
+    at: new Date().toISOString(),
+    outstandingBytes: s.outstandingBytes,
+    outstandingCount: s.outstandingCount,
+    agedBytes: s.agedBytes,
+    mmapBytes: s.mmapBytes,
+    allocs: s.allocs,
+    frees: s.frees,
+    lostEvents: s.lostEvents,
+    rssBytes,
+    reportedBytes,
+  };
+}

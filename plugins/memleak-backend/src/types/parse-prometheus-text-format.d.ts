@@ -1,0 +1,17 @@
+declare module 'parse-prometheus-text-format' {
+  interface ParsedSample {
+    value?: string;
+    labels?: Record<string, string>;
+    buckets?: Record<string, string>;
+    count?: string;
+    sum?: string;
+  }
+  interface ParsedFamily {
+    name: string;
+    help: string;
+    type: 'GAUGE' | 'COUNTER' | 'HISTOGRAM' | 'SUMMARY' | 'UNTYPED';
+    metrics: ParsedSample[];
+  }
+  function parsePrometheusTextFormat(text: string): ParsedFamily[];
+  export default parsePrometheusTextFormat;
+}

@@ -1,0 +1,300 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Heap tracer for one process: pairs allocations with frees in the kernel so
+ * user space only ever reads aggregates.
+ *
+ * Per call: the entry probe remembers the arguments per thread, the return
+ * probe records {size, time, stack} under the returned address, and the free
+ * probe deletes it. The stack is taken at the return probe: there the
+ * registers are the caller's (ip = return address, rbp = caller's frame), so
+ * a frame-pointer walk starts at the function that called the allocator
+ * instead of skipping it as a walk from the allocator's entry would.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "memleak.h"
+
+char LICENSE[] SEC("license") = "GPL";
+
+const volatile __u32 target_tgid = 0;
+
+enum op { OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_MEMALIGN, OP_POSIX_MEMALIGN };
+
+/* What an entry probe leaves for its return probe. */
+struct pending {
+	__u64 size;
+	__u64 arg;        /* realloc: old pointer; posix_memalign: memptr */
+	__u64 entered_ns;
+	__u32 op;
+	__u32 depth;      /* >1 while a probed function calls another (realloc(NULL) → malloc) */
+};
+
+struct pending_mmap {
+	__u64 len;
+	__u32 depth;
+	__u32 anonymous;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 262144); /* --max-allocs */
+	__type(key, __u64);
+	__type(value, struct alloc_info);
+} allocs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
+	__uint(max_entries, 16384);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+} stacks SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16385);
+	__type(key, __s32);
+	__type(value, struct stack_stats);
+} stack_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pending);
+} pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, struct pending_mmap);
+} pending_mmap SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u64);
+	__type(value, __u64);
+} mmaps SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, C_NR);
+	__type(key, __u32);
+	__type(value, __u64);
+} counters SEC(".maps");
+
+/* A nested call this much later than its outer entry means the outer return was never seen. */
+#define STALE_NS (100ULL * 1000 * 1000)
+
+static __always_inline void count(__u32 slot)
+{
+	__u64 *c = bpf_map_lookup_elem(&counters, &slot);
+	if (c)
+		(*c)++;
+}
+
+static __always_inline bool is_target(__u32 *tid)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	*tid = (__u32)id;
+	return (id >> 32) == target_tgid;
+}
+
+static __always_inline int enter(__u32 op, __u64 size, __u64 arg)
+{
+	__u32 tid;
+	if (!is_target(&tid))
+		return 0;
+	__u64 now = bpf_ktime_get_ns();
+	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
+	if (p && p->depth > 0 && now - p->entered_ns < STALE_NS) {
+		p->depth++;
+		return 0;
+	}
+	struct pending fresh = { .size = size, .arg = arg, .entered_ns = now, .op = op, .depth = 1 };
+	if (p)
+		*p = fresh;
+	else if (bpf_map_update_elem(&pending, &tid, &fresh, BPF_ANY))
+		count(C_PENDING_FULL);
+	return 0;
+}
+
+static __always_inline void add_stats(__s32 stack_id, bool is_alloc)
+{
+	struct stack_stats *s = bpf_map_lookup_elem(&stack_stats, &stack_id);
+	if (!s) {
+		struct stack_stats zero = {};
+		bpf_map_update_elem(&stack_stats, &stack_id, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&stack_stats, &stack_id);
+		if (!s) {
+			count(C_STATS_MAP_FULL);
+			return;
+		}
+	}
+	if (is_alloc)
+		__sync_fetch_and_add(&s->allocs, 1);
+	else
+		__sync_fetch_and_add(&s->frees, 1);
+}
+
+static __always_inline void forget(__u64 addr)
+{
+	struct alloc_info *info = bpf_map_lookup_elem(&allocs, &addr);
+	if (!info)
+		return;
+	__s32 stack_id = info->stack_id;
+	if (bpf_map_delete_elem(&allocs, &addr))
+		return; /* another thread freed it first */
+	add_stats(stack_id, false);
+	count(C_FREES);
+}
+
+static __always_inline void record(void *ctx, __u64 addr, __u64 size)
+{
+	struct alloc_info info = {
+		.size = size,
+		.timestamp_ns = bpf_ktime_get_ns(),
+		.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK),
+	};
+	if (info.stack_id < 0) {
+		info.stack_id = -1;
+		count(C_STACK_FAILED);
+	}
+	long err = bpf_map_update_elem(&allocs, &addr, &info, BPF_NOEXIST);
+	if (err == -17 /* EEXIST */) {
+		/* Its free went unseen; retire the old record so totals stay paired. */
+		count(C_REPLACED);
+		forget(addr);
+		err = bpf_map_update_elem(&allocs, &addr, &info, BPF_ANY);
+	}
+	if (err) {
+		count(C_ALLOC_MAP_FULL);
+		return;
+	}
+	add_stats(info.stack_id, true);
+	count(C_ALLOCS);
+}
+
+static __always_inline int leave(void *ctx, __u64 ret)
+{
+	__u32 tid;
+	if (!is_target(&tid))
+		return 0;
+	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p || p->depth == 0)
+		return 0;
+	if (--p->depth > 0)
+		return 0;
+	__u64 size = p->size, arg = p->arg;
+	__u32 op = p->op;
+
+	if (op == OP_POSIX_MEMALIGN) {
+		__u64 addr = 0;
+		if (ret != 0 || bpf_probe_read_user(&addr, sizeof(addr), (void *)arg))
+			return 0;
+		ret = addr;
+	}
+	if (op == OP_REALLOC && arg != 0 && (ret != 0 || size == 0))
+		forget(arg); /* moved or freed; a failed realloc keeps the old block */
+	if (ret != 0)
+		record(ctx, ret, size);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(malloc_enter, __u64 size) { return enter(OP_MALLOC, size, 0); }
+
+SEC("uprobe")
+int BPF_KPROBE(calloc_enter, __u64 n, __u64 size) { return enter(OP_CALLOC, n * size, 0); }
+
+SEC("uprobe")
+int BPF_KPROBE(realloc_enter, __u64 ptr, __u64 size) { return enter(OP_REALLOC, size, ptr); }
+
+/* aligned_alloc, memalign (same code in glibc) */
+SEC("uprobe")
+int BPF_KPROBE(memalign_enter, __u64 align, __u64 size) { return enter(OP_MEMALIGN, size, 0); }
+
+SEC("uprobe")
+int BPF_KPROBE(valloc_enter, __u64 size) { return enter(OP_MEMALIGN, size, 0); }
+
+SEC("uprobe")
+int BPF_KPROBE(posix_memalign_enter, __u64 memptr, __u64 align, __u64 size)
+{
+	return enter(OP_POSIX_MEMALIGN, size, memptr);
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(alloc_return, __u64 ret) { return leave(ctx, ret); }
+
+SEC("uprobe")
+int BPF_KPROBE(free_enter, __u64 addr)
+{
+	__u32 tid;
+	if (!is_target(&tid) || addr == 0)
+		return 0;
+	forget(addr);
+	return 0;
+}
+
+/* mmap/munmap: a separate series, since glibc serves large mallocs with mmap. */
+#define MAP_ANONYMOUS_FLAG 0x20
+
+SEC("uprobe")
+int BPF_KPROBE(mmap_enter, __u64 addr, __u64 len, __u64 prot, __u64 flags)
+{
+	__u32 tid;
+	if (!is_target(&tid))
+		return 0;
+	struct pending_mmap *p = bpf_map_lookup_elem(&pending_mmap, &tid);
+	if (p && p->depth > 0) {
+		p->depth++;
+		return 0;
+	}
+	struct pending_mmap fresh = { .len = len, .depth = 1,
+				      .anonymous = (flags & MAP_ANONYMOUS_FLAG) != 0 };
+	if (p)
+		*p = fresh;
+	else
+		bpf_map_update_elem(&pending_mmap, &tid, &fresh, BPF_ANY);
+	return 0;
+}
+
+SEC("uretprobe")
+int BPF_KRETPROBE(mmap_return, __u64 ret)
+{
+	__u32 tid;
+	if (!is_target(&tid))
+		return 0;
+	struct pending_mmap *p = bpf_map_lookup_elem(&pending_mmap, &tid);
+	if (!p || p->depth == 0 || --p->depth > 0)
+		return 0;
+	/* MAP_FAILED is (void *)-1 */
+	if (!p->anonymous || ret == (__u64)-1)
+		return 0;
+	__u64 len = p->len;
+	if (bpf_map_update_elem(&mmaps, &ret, &len, BPF_ANY))
+		count(C_MMAP_MAP_FULL);
+	return 0;
+}
+
+SEC("uprobe")
+int BPF_KPROBE(munmap_enter, __u64 addr, __u64 len)
+{
+	__u32 tid;
+	if (!is_target(&tid))
+		return 0;
+	__u64 *live = bpf_map_lookup_elem(&mmaps, &addr);
+	if (!live)
+		return 0;
+	if (len >= *live) {
+		bpf_map_delete_elem(&mmaps, &addr);
+	} else {
+		/* A partial unmap from the start: keep the tail. */
+		__u64 rest = *live - len, tail = addr + ((len + 4095) & ~4095ULL);
+		bpf_map_delete_elem(&mmaps, &addr);
+		bpf_map_update_elem(&mmaps, &tail, &rest, BPF_ANY);
+	}
+	return 0;
+}

@@ -1,0 +1,3 @@
+export { memleakApiRef } from './MemleakApi';
+export type { MemleakApi } from './MemleakApi';
+export { MemleakClient, describeMemleakError } from './MemleakClient';

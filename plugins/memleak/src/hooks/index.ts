@@ -1,0 +1,5 @@
+export { useMemleakReport, POLL_INTERVAL_MS } from './useMemleakReport';
+export type { MemleakReportState } from './useMemleakReport';
+export { useTraceActions } from './useTraceActions';
+export type { TraceActions } from './useTraceActions';
+export { useTracePermission } from './useTracePermission';
