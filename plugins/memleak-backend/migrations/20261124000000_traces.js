@@ -34,14 +34,17 @@ exports.up = async function up(knex) {
     table.text('top_frame').nullable();
     table.string('created_by', 255).nullable().comment('User entity ref');
     // "Latest trace of an entity" and "history of an entity" read this index.
-    table.index(['entity_ref', 'started_at'], 'memleak_traces_entity_started_idx');
+    table.index(
+      ['entity_ref', 'started_at'],
+      'memleak_traces_entity_started_idx',
+    );
     // "Which traces are running" at startup and for concurrency limits.
     table.index(['status'], 'memleak_traces_status_idx');
   });
 
   await knex.schema.createTable('memleak_snapshots', table => {
     table.comment('Time series of a trace, one row per snapshot interval');
-    table.increments('id').primary();
+    table.increments('id');
     table
       .string('trace_id', 64)
       .notNullable()
@@ -88,7 +91,7 @@ exports.up = async function up(knex) {
 
   await knex.schema.createTable('memleak_notices', table => {
     table.comment('Things the user should know about a trace');
-    table.increments('id').primary();
+    table.increments('id');
     table
       .string('trace_id', 64)
       .notNullable()

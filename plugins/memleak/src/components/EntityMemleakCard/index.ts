@@ -1,0 +1,1 @@
+export { EntityMemleakCard } from './EntityMemleakCard';

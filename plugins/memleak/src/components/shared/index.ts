@@ -1,0 +1,13 @@
+export { VerdictChip, VERDICT_LABELS } from './VerdictChip';
+export { TRACE_STATUS_LABELS, TRACE_STATUS_EXPLANATIONS } from './traceStatus';
+export { NoticeList } from './NoticeList';
+export { DisagreementBanner } from './DisagreementBanner';
+export { ReportErrorPanel } from './ReportErrorPanel';
+export { TraceControls } from './TraceControls';
+export { HeapSparkline } from './HeapSparkline';
+export { HeapTimelineChart } from './HeapTimelineChart';
+export { Field, FieldList, ColumnTitle } from './Field';
+export { EndpointStatus, describeEndpoint } from './EndpointStatus';
+export { formatGauge } from './gauges';
+export { TraceOutcome } from './TraceOutcome';
+export { ReportGate } from './ReportGate';

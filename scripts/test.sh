@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# Every test of the repository: installs what the suites need, builds the C
+# parts, runs lint, type-check, Jest (SQLite and a throwaway PostgreSQL),
+# leaker-c's suite and the browser end-to-end test, then prints one line
+# `N passed, N failed` totalling all of them. Exit code 1 if anything failed.
+#   scripts/test.sh            everything
+#   scripts/test.sh jest ...   only the named suites (lint tsc jest leaker e2e)
+set -uo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+SUITES=("$@")
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(lint tsc jest leaker e2e)
+
+bash scripts/setup.sh test || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
+export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}"
+export BACKSTAGE_TEST_DISABLE_DOCKER=1
+YARN=(node "$ROOT/.yarn/releases/yarn-4.18.1.cjs")
+OUT="$ROOT/.memleak/test-results"
+mkdir -p "$OUT"
+
+PASSED=0
+FAILED=0
+SUMMARY=()
+record() { # suite passed failed
+  PASSED=$((PASSED + $2))
+  FAILED=$((FAILED + $3))
+  SUMMARY+=("$(printf '%-8s %4d passed, %d failed' "$1" "$2" "$3")")
+}
+banner() { printf '\n=== %s ===\n' "$1"; }
+
+build() {
+  make -s -C leaker-c && make -s -C plugins/memleak-backend/tracer
+}
+
+for suite in "${SUITES[@]}"; do
+  case "$suite" in
+    lint)
+      banner "lint (Backstage eslint config)"
+      if "${YARN[@]}" backstage-cli repo lint; then record lint 1 0; else record lint 0 1; fi
+      ;;
+    tsc)
+      banner "type-check (tsc)"
+      if "${YARN[@]}" tsc; then record tsc 1 0; else record tsc 0 1; fi
+      ;;
+    jest)
+      banner "jest (SQLite + PostgreSQL, real eBPF)"
+      build || { record jest 0 1; continue; }
+      rm -f "$OUT/jest.json"
+      CI=true bash scripts/with-postgres.sh "${YARN[@]}" backstage-cli repo test \
+        --json --outputFile="$OUT/jest.json"
+      if [ -s "$OUT/jest.json" ]; then
+        read -r p f <<<"$(node -e '
+          const r = require(process.argv[1]);
+          // Suites that crashed before running tests count as failures too.
+          console.log(r.numPassedTests, r.numFailedTests + r.numRuntimeErrorTestSuites);
+          if (r.numPendingTests) console.error(`jest: ${r.numPendingTests} skipped tests (not counted as passed)`);
+        ' "$OUT/jest.json")"
+        record jest "$p" "$f"
+      else
+        record jest 0 1
+      fi
+      ;;
+    leaker)
+      banner "leaker-c (endpoints, Prometheus, eBPF, sanitizers, fuzz)"
+      make -s -C leaker-c test 2>&1 | tee "$OUT/leaker.txt"
+      line="$(grep -E '^leaker-c: [0-9]+ passed, [0-9]+ failed' "$OUT/leaker.txt" | tail -1)"
+      if [ -n "$line" ]; then
+        record leaker "$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")" \
+          "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
+      else
+        record leaker 0 1
+      fi
+      ;;
+    e2e)
+      banner "browser end-to-end (Chromium against the local portal)"
+      build || { record e2e 0 1; continue; }
+      node plugins/memleak/e2e/run.mjs 2>&1 | tee "$OUT/e2e.txt"
+      line="$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' "$OUT/e2e.txt" | tail -1)"
+      if [ -n "$line" ]; then
+        record e2e "$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")" \
+          "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
+      else
+        record e2e 0 1
+      fi
+      ;;
+    *)
+      echo "unknown suite $suite (lint tsc jest leaker e2e)"; record "$suite" 0 1 ;;
+  esac
+done
+
+banner "summary"
+printf '%s\n' "${SUMMARY[@]}"
+echo "$PASSED passed, $FAILED failed"
+[ "$FAILED" -eq 0 ]
