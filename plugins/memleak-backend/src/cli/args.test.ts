@@ -1,0 +1,47 @@
+import fc from 'fast-check';
+import { parseCliArgs, UsageError } from './args';
+
+describe('memleak-trace arguments', () => {
+  it('applies defaults', () => {
+    expect(parseCliArgs(['--pid', '42'])).toEqual({
+      pid: 42,
+      durationSec: 60,
+      intervalSec: 2,
+      minAgeSec: 10,
+      top: 5,
+      json: false,
+    });
+  });
+
+  it('reads every option', () => {
+    expect(
+      parseCliArgs(['--pid', '7', '--duration', '30', '--interval', '0.5', '--min-age', '0', '--top', '3', '--json']),
+    ).toEqual({ pid: 7, durationSec: 30, intervalSec: 0.5, minAgeSec: 0, top: 3, json: true });
+  });
+
+  it.each([
+    [[], '--pid is required'],
+    [['--pid', 'abc'], '--pid must be a whole number, got "abc"'],
+    [['--pid', '1.5'], '--pid must be a whole number'],
+    [['--pid', '0'], '--pid must be between 1'],
+    [['--pid', '3', '--duration', '5'], '--duration must be between 10 and 3600, got 5'],
+    [['--pid', '3', '--interval', ''], '--interval must be a number'],
+    [['--pid', '3', '--bogus'], "Unknown option '--bogus'"],
+    [['--pid', '3', 'extra'], 'extra'],
+  ])('rejects %j with a clear message', (argv, message) => {
+    expect(() => parseCliArgs(argv as string[])).toThrow(UsageError);
+    expect(() => parseCliArgs(argv as string[])).toThrow(message);
+  });
+
+  it('never throws anything but UsageError on arbitrary input', () => {
+    fc.assert(
+      fc.property(fc.array(fc.string({ maxLength: 12 }), { maxLength: 6 }), argv => {
+        try {
+          parseCliArgs(argv);
+        } catch (e) {
+          expect(e).toBeInstanceOf(UsageError);
+        }
+      }),
+    );
+  });
+});
