@@ -65,11 +65,11 @@ export class DatabaseMemleakStore implements MemleakStore {
 
   async updateTrace(id: string, progress: TraceProgress): Promise<void> {
     const patch = progressToRow(progress);
-    const updated =
-      Object.keys(patch).length > 0
-        ? await this.db<TraceRow>(TRACES).where({ id }).update(patch)
-        : Number(await this.traceExists(id));
-    if (updated === 0) {
+    const found =
+      Object.keys(patch).length === 0
+        ? await this.traceExists(id)
+        : (await this.db<TraceRow>(TRACES).where({ id }).update(patch)) > 0;
+    if (!found) {
       throw new NotFoundError(`No trace ${id}`);
     }
   }
