@@ -6,15 +6,23 @@
 #include <string.h>
 #include <unistd.h>
 
-static const char *intern(struct elf_module *m, const char *s)
+/* Copies a name into the module's string pool; returns its offset, or -1. */
+static long intern(struct elf_module *m, const char *s)
 {
 	size_t len = strlen(s) + 1;
-	if (m->strings_len + len > m->strings_cap)
-		return NULL; /* sized up front; see load_table */
-	char *dst = m->strings + m->strings_len;
-	memcpy(dst, s, len);
+	if (m->strings_len + len > m->strings_cap) {
+		size_t cap = m->strings_cap ? m->strings_cap * 2 : 1 << 16;
+		while (cap < m->strings_len + len)
+			cap *= 2;
+		char *grown = realloc(m->strings, cap);
+		if (!grown)
+			return -1;
+		m->strings = grown;
+		m->strings_cap = cap;
+	}
+	memcpy(m->strings + m->strings_len, s, len);
 	m->strings_len += len;
-	return dst;
+	return (long)(m->strings_len - len);
 }
 
 static int cmp_sym(const void *a, const void *b)
@@ -46,26 +54,15 @@ static size_t load_table(struct elf_module *m, Elf *elf, Elf_Scn *scn, GElf_Shdr
 		const char *name = elf_strptr(elf, sh->sh_link, sym.st_name);
 		if (!name || !*name)
 			continue;
-		size_t len = strlen(name) + 1;
-		if (m->strings_len + len > m->strings_cap) {
-			size_t cap = m->strings_cap ? m->strings_cap * 2 : 1 << 16;
-			while (cap < m->strings_len + len)
-				cap *= 2;
-			/* names are referenced by pointer: rebase them after moving */
-			char *old = m->strings, *moved = realloc(m->strings, cap);
-			if (!moved)
-				break;
-			for (size_t k = 0; k < m->nsyms; k++)
-				m->syms[k].name = moved + (m->syms[k].name - old);
-			m->strings = moved;
-			m->strings_cap = cap;
-		}
-		m->syms[m->nsyms++] = (struct elf_sym){ sym.st_value, sym.st_size, intern(m, name) };
+		long at = intern(m, name);
+		if (at < 0)
+			break;
+		/* the pool may still move: keep the offset until loading is done */
+		m->syms[m->nsyms++] = (struct elf_sym){ sym.st_value, sym.st_size, (const char *)(uintptr_t)at };
 		added++;
 	}
 	return added;
 }
-
 struct elf_module *elf_module_open(const char *path)
 {
 	if (elf_version(EV_CURRENT) == EV_NONE)
@@ -105,6 +102,8 @@ struct elf_module *elf_module_open(const char *path)
 		m->from_symtab = true;
 	if (dynsym)
 		load_table(m, elf, dynsym, &dynsym_sh);
+	for (size_t i = 0; i < m->nsyms; i++)
+		m->syms[i].name = m->strings + (uintptr_t)m->syms[i].name;
 	qsort(m->syms, m->nsyms, sizeof(*m->syms), cmp_sym);
 	elf_end(elf);
 	return m;

@@ -39,6 +39,8 @@ struct pending_mmap {
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, 262144); /* --max-allocs */
+	/* allocated as used: a large --max-allocs costs nothing until reached */
+	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
 	__type(value, struct alloc_info);
 } allocs SEC(".maps");
@@ -57,15 +59,16 @@ struct {
 	__type(value, struct stack_stats);
 } stack_stats SEC(".maps");
 
+/* per thread; LRU so that threads which exited make room by themselves */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct pending);
 } pending SEC(".maps");
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
 	__type(key, __u32);
 	__type(value, struct pending_mmap);

@@ -1,4 +1,5 @@
 #include "symbolize.h"
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "elfsyms.h"

@@ -1,0 +1,44 @@
+/*
+ * The overhead benchmark's workload: malloc(64)+free pairs in a tight loop.
+ *   alloc-loop ITERATIONS REPETITIONS
+ * Prints "ready <pid>", waits for one line on stdin (so a tracer can attach),
+ * then prints one line per repetition: nanoseconds per pair.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+void *volatile sink; /* stops the compiler from dropping the pair */
+
+static double now_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+__attribute__((noinline)) static void pairs(long n)
+{
+	for (long i = 0; i < n; i++) {
+		sink = malloc(64);
+		free(sink);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	long iterations = argc > 1 ? atol(argv[1]) : 200000;
+	int repetitions = argc > 2 ? atoi(argv[2]) : 5;
+	char line[64];
+	setvbuf(stdout, NULL, _IOLBF, 0);
+	printf("ready %d\n", (int)getpid());
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	for (int r = 0; r < repetitions; r++) {
+		double t0 = now_ns();
+		pairs(iterations);
+		printf("%.3f\n", (now_ns() - t0) / iterations);
+	}
+	return 0;
+}
