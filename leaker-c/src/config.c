@@ -63,6 +63,7 @@ static void quote_value(const char *value, char *buf, size_t buf_len) {
   static const size_t shown_max = 40;
   size_t used = 0;
   size_t i = 0;
+  buf[0] = '\0';
   for (; value[i] != '\0' && i < shown_max; i++) {
     unsigned char c = (unsigned char)value[i];
     int n;
