@@ -71,9 +71,10 @@ static void run_schedule(void (*step)(void)) {
 }
 
 /* malloc plus a write to every byte, so the pages are really resident.
- * Its own frame keeps the caller's name in frame-pointer stacks taken at
- * malloc's entry (which always miss the immediate caller). */
-STACK_FRAME void *alloc_touched_pages(size_t bytes, unsigned char fill) {
+ * Always inlined: the named workload function must be malloc's direct caller,
+ * the frame eBPF tools attribute the allocation to. */
+static inline __attribute__((always_inline)) void *
+alloc_touched_pages(size_t bytes, unsigned char fill) {
   unsigned char *p = malloc(bytes);
   if (p != NULL)
     memset(p, fill | 1, bytes); /* non-zero: never folded into calloc */

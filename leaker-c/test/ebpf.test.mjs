@@ -86,9 +86,13 @@ test('bpftrace uprobe on libc malloc sees the leak, with leak_memory_chunk/leak_
   const libc = mappedLibc(leaker.pid);
   const script = [
     'BEGIN { printf("tracing\\n"); }',
-    `uprobe:${libc}:malloc /pid == ${leaker.pid} && arg0 == ${
+    // The stack is taken at malloc's return: there the frame chain starts in
+    // the caller, so the function that called malloc is frame 0 (an entry
+    // probe's frame-pointer walk skips it).
+    `uprobe:${libc}:malloc /pid == ${leaker.pid}/ { @size[tid] = arg0; }`,
+    `uretprobe:${libc}:malloc /pid == ${leaker.pid} && @size[tid] == ${
       CHUNK_KB * 1024
-    }/ { @[ustack] = count(); }`,
+    }/ { @[ustack] = count(); delete(@size[tid]); }`,
     `interval:s:${TRACE_SECONDS} { printf("done\\n"); exit(); }`,
   ].join('\n');
   let chunksAtAttach;
@@ -125,7 +129,7 @@ test('bpftrace uprobe on libc malloc sees the leak, with leak_memory_chunk/leak_
     `probe saw ${seen}, service leaked ${leaked}`,
   );
   assert.ok(
-    leakStacks[0].frames.some(f => f.startsWith('leak_memory_chunk+')),
-    'leak_memory_chunk not on the stack',
+    leakStacks[0].frames[0].startsWith('leak_memory_chunk+'),
+    `malloc's caller should be leak_memory_chunk, got ${leakStacks[0].frames[0]}`,
   );
 });
