@@ -1,5 +1,9 @@
 import type { StackFrame } from '@internal/plugin-memleak-common';
 
+const HEX = /^0x[0-9a-f]+$/i;
+const SYMBOL_WITH_OFFSET = /^(.+)\+0x([0-9a-f]+)$/i;
+const INDEX_PREFIX = /^\[\d+\]/;
+
 /**
  * Frames from Inspektor Gadget's `ustack.addresses` and `ustack.symbols`
  * strings: `"0x…; 0x…; "` (leaf first) and `"leak_fn; main; 0x7f…; "`.
@@ -34,10 +38,6 @@ export function framesFromIgUstack(
   return frames;
 }
 
-const HEX = /^0x[0-9a-f]+$/i;
-const SYMBOL_WITH_OFFSET = /^(.+)\+0x([0-9a-f]+)$/i;
-const INDEX_PREFIX = /^\[\d+\]/;
-
 function splitItems(s: string): string[] {
   if (!s) return [];
   return s
@@ -49,6 +49,9 @@ function splitItems(s: string): string[] {
 /** `0x00007f…` → `0x7f…`, so the same address always reads the same. */
 function normalizeAddress(item: string): string | undefined {
   if (!HEX.test(item)) return undefined;
-  const digits = item.slice(2).replace(/^0+(?=.)/, '').toLowerCase();
+  const digits = item
+    .slice(2)
+    .replace(/^0+(?=.)/, '')
+    .toLowerCase();
   return `0x${digits}`;
 }

@@ -22,6 +22,11 @@ export interface VerdictConfig {
   minAgedAllocations: number;
   /** Frees / allocs of a stack within the window above which it is no `leak`. */
   maxFreeRatio: number;
+  /**
+   * For a stack that frees, the rise of its aged allocation count, in
+   * standard deviations of Poisson noise, needed before growth is believed.
+   */
+  minAgedCountRiseZ: number;
   /** Stacks evaluated in full per call, the fastest-growing first. */
   maxStacks: number;
   /** Trace start on the snapshots' clock; default: the first snapshot. */
@@ -46,6 +51,8 @@ export const DEFAULT_VERDICT_CONFIG: Readonly<VerdictConfig> = Object.freeze({
   minAgedAllocations: 6,
   // A bounded cache evicts (frees) as it inserts; a leak never frees.
   maxFreeRatio: 0.05,
+  // A steady live set has Poisson size; 3 σ keeps churn from reading growing.
+  minAgedCountRiseZ: 3,
   maxStacks: 50,
 });
 
