@@ -10,7 +10,7 @@ import {
   LedgerSnapshot,
   SourceError,
 } from '../sources/types';
-import { LeakJudge } from '../verdict';
+import { LeakJudge, VerdictConfig } from '../verdict';
 
 /** Readings taken beside each heap snapshot (process memory, the service's own claim). */
 export interface SnapshotContext {
@@ -25,6 +25,11 @@ export interface TraceSessionOptions {
   minAgeSec: number;
   topStacks: number;
   context?: SnapshotContext;
+  /**
+   * Verdict knobs beyond the minimum age (which always follows `minAgeSec`);
+   * the defaults suit 2 s snapshots, faster ones want a shorter window.
+   */
+  verdict?: Partial<Omit<VerdictConfig, 'minAgeSec'>>;
 }
 
 /** What a session knows after each snapshot. */
@@ -45,13 +50,17 @@ export interface SessionEnd {
 
 type Listener<T> = (value: T) => void | Promise<void>;
 
+/** Resolves after `ms`, or at once when `signal` aborts. */
 const sleep = (ms: number, signal: AbortSignal) =>
   new Promise<void>(resolve => {
-    const t = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => {
-      clearTimeout(t);
+    const wake = () => {
+      clearTimeout(timer);
+      // one listener per tick would pile up over a long trace
+      signal.removeEventListener('abort', wake);
       resolve();
-    }, { once: true });
+    };
+    const timer = setTimeout(wake, ms);
+    signal.addEventListener('abort', wake, { once: true });
   });
 
 async function optional(
@@ -76,7 +85,10 @@ export class TraceSession {
   private readonly judge: LeakJudge;
 
   constructor(private readonly options: TraceSessionOptions) {
-    this.judge = new LeakJudge({ minAgeSec: options.minAgeSec });
+    this.judge = new LeakJudge({
+      ...options.verdict,
+      minAgeSec: options.minAgeSec,
+    });
   }
 
   onUpdate(listener: Listener<SessionUpdate>): this {
