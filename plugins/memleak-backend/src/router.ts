@@ -41,16 +41,33 @@ function parse<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
   return result.data;
 }
 
+// Query strings are parsed as objects so that messages name the parameter.
+const reportQuerySchema = z.object({ entityRef: entityRefSchema });
+
 const listQuerySchema = z.object({
   entityRef: entityRefSchema,
   limit: z.coerce.number().int().min(1).max(200).default(20),
 });
+
+/**
+ * body-parser's own errors say "\"1\" is not valid JSON" for valid JSON that
+ * is not an object, and echo the whole body back; answer with one clear
+ * InputError instead.
+ */
+const jsonBodyErrors: express.ErrorRequestHandler = (error, _req, _res, next) => {
+  if (error?.type === 'entity.parse.failed') {
+    next(new InputError(`Request body must be a JSON object: ${error.message}`));
+    return;
+  }
+  next(error);
+};
 
 export async function createRouter(options: RouterOptions): Promise<express.Router> {
   const { httpAuth, permissions, catalog, settings, store, runner, reports, localTargets } =
     options;
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
+  router.use(jsonBodyErrors);
 
   /** Resolves the entity (404 if the catalog does not know it) and checks a permission on it. */
   async function authorizedEntity(
@@ -85,8 +102,12 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
   });
 
   router.get('/report', async (req, res) => {
-    const ref = parse(entityRefSchema, req.query.entityRef);
-    const { entityRef } = await authorizedEntity(req, ref, memleakReportReadPermission);
+    const query = parse(reportQuerySchema, req.query);
+    const { entityRef } = await authorizedEntity(
+      req,
+      query.entityRef,
+      memleakReportReadPermission,
+    );
     res.json(await reports.build(entityRef));
   });
 
@@ -144,7 +165,8 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     const trace = await store.getTrace(id);
     if (!trace) throw new NotFoundError(`No trace ${id}`);
     await authorizedEntity(req, trace.entityRef, memleakTraceRunPermission);
-    if (trace.status === 'running') await runner.stop(id);
+    // Asks the runner, not the row read above: the trace may have ended since.
+    if (runner.runningFor(trace.entityRef) === id) await runner.stop(id);
     const after = await store.getTrace(id);
     const { snapshots: _s, stacks: _k, notices: _n, ...summary } = after!;
     res.json(summary);
