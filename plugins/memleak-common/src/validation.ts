@@ -8,7 +8,7 @@ export const entityRefSchema = z
   .string()
   .trim()
   .regex(
-    /^[a-z0-9-]+:[a-zA-Z0-9_.-]+\/[a-zA-Z0-9_.-]+$/,
+    /^[a-zA-Z0-9-]+:[a-zA-Z0-9_.-]+\/[a-zA-Z0-9_.-]+$/,
     'entityRef must look like kind:namespace/name, e.g. component:default/leaker-c',
   );
 
