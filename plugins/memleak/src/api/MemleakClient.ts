@@ -1,7 +1,4 @@
-import type {
-  DiscoveryApi,
-  FetchApi,
-} from '@backstage/core-plugin-api';
+import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { NotFoundError, ResponseError } from '@backstage/errors';
 import type {
   MemleakReport,

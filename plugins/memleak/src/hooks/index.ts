@@ -3,3 +3,5 @@ export type { MemleakReportState } from './useMemleakReport';
 export { useTraceActions } from './useTraceActions';
 export type { TraceActions } from './useTraceActions';
 export { useTracePermission } from './useTracePermission';
+export { useTraceHistory, HISTORY_LIMIT } from './useTraceHistory';
+export { useTraceDetail } from './useTraceDetail';

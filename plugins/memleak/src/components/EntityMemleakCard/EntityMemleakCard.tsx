@@ -1,3 +1,4 @@
+/** @jsxImportSource react */
 import { InfoCard } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {
@@ -11,7 +12,7 @@ import {
   KUBERNETES_ID_ANNOTATION,
   type MemleakReport,
 } from '@internal/plugin-memleak-common';
-import React from 'react';
+import { type ReactNode } from 'react';
 import {
   useMemleakReport,
   useTraceActions,
@@ -27,10 +28,7 @@ import {
 import { ObservedColumn } from './ObservedColumn';
 import { ReportedColumn } from './ReportedColumn';
 
-const CardBody = (props: {
-  report: MemleakReport;
-  controls: React.ReactNode;
-}) => {
+const CardBody = (props: { report: MemleakReport; controls: ReactNode }) => {
   const { report } = props;
   return (
     <Box display="flex" flexDirection="column" gridGap={16}>
@@ -86,7 +84,9 @@ const MemleakCard = () => {
 export const EntityMemleakCard = () => {
   const { entity } = useEntity();
   if (!hasWorkloadAnnotations(entity)) {
-    return <MissingAnnotationEmptyState annotation={KUBERNETES_ID_ANNOTATION} />;
+    return (
+      <MissingAnnotationEmptyState annotation={KUBERNETES_ID_ANNOTATION} />
+    );
   }
   return <MemleakCard />;
 };

@@ -1,3 +1,4 @@
+/** @jsxImportSource react */
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import {
@@ -8,7 +9,6 @@ import {
   type KernelTarget,
   type TraceDetail,
 } from '@internal/plugin-memleak-common';
-import React from 'react';
 import {
   ColumnTitle,
   Field,
@@ -18,10 +18,21 @@ import {
   VerdictChip,
 } from '../shared';
 
-/** The frame that keeps the most memory, fully symbolized when possible. */
-export function topLeakingFrame(trace: TraceDetail): string | undefined {
-  const frame = trace.stacks[0]?.frames[0];
-  return frame ? formatFrame(frame) : trace.topFrame;
+/**
+ * The first frame of the stack that keeps the most memory, fully symbolized
+ * when possible, and whether that stack is the one growing.
+ */
+export function topFrame(
+  trace: TraceDetail,
+): { frame: string; leaking: boolean } | undefined {
+  const stack = trace.stacks[0];
+  const leaking = stack
+    ? stack.verdict === 'leak' || stack.verdict === 'growing'
+    : trace.verdict === 'leak' || trace.verdict === 'growing';
+  const frame = stack?.frames[0]
+    ? formatFrame(stack.frames[0])
+    : trace.topFrame;
+  return frame ? { frame, leaking } : undefined;
 }
 
 const kernelLabel = (k: KernelTarget) =>
@@ -29,7 +40,7 @@ const kernelLabel = (k: KernelTarget) =>
 
 const TraceFacts = (props: { trace: TraceDetail }) => {
   const { trace } = props;
-  const frame = topLeakingFrame(trace);
+  const top = topFrame(trace);
   return (
     <>
       <Field label="Outstanding heap">
@@ -39,9 +50,9 @@ const TraceFacts = (props: { trace: TraceDetail }) => {
       <Field label="Verdict">
         <VerdictChip verdict={trace.verdict} reason={trace.reason} />
       </Field>
-      {frame && (
-        <Field label="Top leaking frame">
-          <code>{frame}</code>
+      {top && (
+        <Field label={top.leaking ? 'Top leaking frame' : 'Largest live stack'}>
+          <code>{top.frame}</code>
         </Field>
       )}
       <Field label="Trace">
@@ -77,8 +88,8 @@ export const ObservedColumn = (props: {
         <Box mb={1}>
           <Typography variant="body2">No trace yet.</Typography>
           <Typography variant="body2" color="textSecondary">
-            Trace the heap to see what the kernel sees: outstanding heap,
-            growth rate and the call stack that keeps memory.
+            Trace the heap to see what the kernel sees: outstanding heap, growth
+            rate and the call stack that keeps memory.
           </Typography>
         </Box>
       )}
@@ -86,7 +97,11 @@ export const ObservedColumn = (props: {
         {kernel.map(k => (
           <Field
             key={k.name}
-            label={kernel.length > 1 ? `${kernelLabel(k)}, ${k.name}` : kernelLabel(k)}
+            label={
+              kernel.length > 1
+                ? `${kernelLabel(k)}, ${k.name}`
+                : kernelLabel(k)
+            }
           >
             {k.rssBytes !== undefined
               ? formatBytes(k.rssBytes)

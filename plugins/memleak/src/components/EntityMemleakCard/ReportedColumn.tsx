@@ -1,10 +1,10 @@
+/** @jsxImportSource react */
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import {
   formatBytes,
   type ReportedTarget,
 } from '@internal/plugin-memleak-common';
-import React from 'react';
 import {
   ColumnTitle,
   EndpointStatus,
@@ -32,8 +32,11 @@ const TargetReport = (props: { target: ReportedTarget; named: boolean }) => {
         </Field>
         <Field label="Self-reported memory">
           {memory.bytes !== undefined
-            ? `${formatBytes(memory.bytes)} (${memory.metric})`
-            : `not reported (${memory.error ?? `no ${memory.metric} gauge`})`}
+            ? formatBytes(memory.bytes)
+            : `not reported (${memory.error ?? 'gauge missing'})`}
+          <Typography variant="caption" color="textSecondary" display="block">
+            {memory.metric}
+          </Typography>
         </Field>
         {memory.otherGauges.map(g => (
           <Field key={g.name} label={g.name}>

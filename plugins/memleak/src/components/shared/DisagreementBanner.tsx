@@ -1,7 +1,7 @@
+/** @jsxImportSource react */
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
 import type { Disagreement } from '@internal/plugin-memleak-common';
-import React from 'react';
 
 /** Shown where the service's own story and the kernel's view part ways. */
 export const DisagreementBanner = (props: { disagreement?: Disagreement }) => {

@@ -1,6 +1,7 @@
+/** @jsxImportSource react */
 import { StatusError, StatusOK } from '@backstage/core-components';
 import type { EndpointCheck } from '@internal/plugin-memleak-common';
-import React from 'react';
+import { StatusText } from './StatusText';
 
 /** `healthy (HTTP 200)`, with the service's own status word when it gives one. */
 export function describeEndpoint(check: EndpointCheck): string {
@@ -15,6 +16,9 @@ export function describeEndpoint(check: EndpointCheck): string {
 }
 
 export const EndpointStatus = (props: { check: EndpointCheck }) => {
-  const Status = props.check.state === 'healthy' ? StatusOK : StatusError;
-  return <Status>{describeEndpoint(props.check)}</Status>;
+  return (
+    <StatusText icon={props.check.state === 'healthy' ? StatusOK : StatusError}>
+      {describeEndpoint(props.check)}
+    </StatusText>
+  );
 };

@@ -1,6 +1,7 @@
+/** @jsxImportSource react */
 import Typography from '@material-ui/core/Typography';
 import { makeStyles } from '@material-ui/core/styles';
-import React from 'react';
+import { type ReactNode } from 'react';
 
 const useStyles = makeStyles(theme => ({
   list: {
@@ -24,12 +25,12 @@ const useStyles = makeStyles(theme => ({
 }));
 
 /** A label/value list; labels in secondary text so values stand out. */
-export const FieldList = (props: { children: React.ReactNode }) => {
+export const FieldList = (props: { children: ReactNode }) => {
   const classes = useStyles();
   return <dl className={classes.list}>{props.children}</dl>;
 };
 
-export const Field = (props: { label: string; children: React.ReactNode }) => {
+export const Field = (props: { label: string; children: ReactNode }) => {
   const classes = useStyles();
   return (
     <>
@@ -39,7 +40,7 @@ export const Field = (props: { label: string; children: React.ReactNode }) => {
   );
 };
 
-export const ColumnTitle = (props: { children: React.ReactNode }) => (
+export const ColumnTitle = (props: { children: ReactNode }) => (
   <Typography variant="overline" component="h3" color="textSecondary">
     {props.children}
   </Typography>

@@ -1,6 +1,6 @@
+/** @jsxImportSource react */
 import { useTheme } from '@material-ui/core/styles';
 import type { HeapSnapshot } from '@internal/plugin-memleak-common';
-import React from 'react';
 import { Line, LineChart, ResponsiveContainer, YAxis } from 'recharts';
 import { toTimelinePoints } from './timeline';
 

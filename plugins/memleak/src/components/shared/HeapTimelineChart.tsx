@@ -1,10 +1,11 @@
+/** @jsxImportSource react */
 import Typography from '@material-ui/core/Typography';
 import { useTheme } from '@material-ui/core/styles';
 import {
   formatDuration,
   type HeapSnapshot,
 } from '@internal/plugin-memleak-common';
-import React, { useId } from 'react';
+import { useId } from 'react';
 import {
   CartesianGrid,
   Legend,

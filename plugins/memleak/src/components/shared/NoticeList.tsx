@@ -1,7 +1,7 @@
+/** @jsxImportSource react */
 import Box from '@material-ui/core/Box';
 import Alert from '@material-ui/lab/Alert';
 import type { Notice } from '@internal/plugin-memleak-common';
-import React from 'react';
 
 /** Lost events, attach failures and the like, one alert each. */
 export const NoticeList = (props: { notices: Notice[] }) => {
@@ -9,10 +9,7 @@ export const NoticeList = (props: { notices: Notice[] }) => {
   return (
     <Box display="flex" flexDirection="column" gridGap={8}>
       {props.notices.map((notice, i) => (
-        <Alert
-          key={`${notice.code}-${notice.at}-${i}`}
-          severity={notice.level}
-        >
+        <Alert key={`${notice.code}-${notice.at}-${i}`} severity={notice.level}>
           {notice.message}
         </Alert>
       ))}

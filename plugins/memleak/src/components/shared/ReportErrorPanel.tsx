@@ -1,7 +1,7 @@
+/** @jsxImportSource react */
 import Button from '@material-ui/core/Button';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
-import React from 'react';
 import { describeMemleakError } from '../../api';
 
 /** The report could not be loaded: the reason, and a way to try again. */

@@ -1,7 +1,8 @@
+/** @jsxImportSource react */
 import { Progress } from '@backstage/core-components';
 import Alert from '@material-ui/lab/Alert';
 import type { MemleakReport } from '@internal/plugin-memleak-common';
-import React from 'react';
+import { type ReactNode } from 'react';
 import { describeMemleakError } from '../../api';
 import type { MemleakReportState } from '../../hooks';
 import { ReportErrorPanel } from './ReportErrorPanel';
@@ -12,7 +13,7 @@ import { ReportErrorPanel } from './ReportErrorPanel';
  */
 export const ReportGate = (props: {
   state: MemleakReportState;
-  children: (report: MemleakReport) => React.ReactNode;
+  children: (report: MemleakReport) => ReactNode;
 }) => {
   const { report, error, refresh } = props.state;
   if (report) {

@@ -1,3 +1,4 @@
+/** @jsxImportSource react */
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';
@@ -9,7 +10,7 @@ import {
   type TraceCapability,
   type TraceSummary,
 } from '@internal/plugin-memleak-common';
-import React, { useId, useState } from 'react';
+import { useId, useState } from 'react';
 import type { TraceActions } from '../../hooks';
 import { durationChoices } from './durations';
 
@@ -78,6 +79,8 @@ export const TraceControls = (props: TraceControlsProps) => {
             value={durationSec}
             onChange={e => setDurationSec(Number(e.target.value))}
             SelectProps={{ native: true }}
+            InputLabelProps={{ shrink: true }}
+            style={{ minWidth: 160 }}
             disabled={!capability.available}
           >
             {choices.map(d => (

@@ -1,12 +1,9 @@
+/** @jsxImportSource react */
 import Box from '@material-ui/core/Box';
 import Alert from '@material-ui/lab/Alert';
 import type { TraceDetail } from '@internal/plugin-memleak-common';
-import React from 'react';
 import { NoticeList } from './NoticeList';
-import {
-  TRACE_STATUS_EXPLANATIONS,
-  TRACE_STATUS_LABELS,
-} from './traceStatus';
+import { TRACE_STATUS_EXPLANATIONS, TRACE_STATUS_LABELS } from './traceStatus';
 
 /**
  * How a trace ended when it did not simply complete, and its notices
@@ -20,8 +17,7 @@ export const TraceOutcome = (props: { trace: TraceDetail }) => {
     <Box display="flex" flexDirection="column" gridGap={8}>
       {explanation && (
         <Alert severity={trace.status === 'failed' ? 'error' : 'warning'}>
-          Trace {TRACE_STATUS_LABELS[trace.status].toLowerCase()}.{' '}
-          {explanation}
+          Trace {TRACE_STATUS_LABELS[trace.status].toLowerCase()}. {explanation}
         </Alert>
       )}
       <NoticeList notices={trace.notices} />

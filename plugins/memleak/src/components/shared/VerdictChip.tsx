@@ -1,3 +1,4 @@
+/** @jsxImportSource react */
 import {
   StatusError,
   StatusOK,
@@ -6,7 +7,8 @@ import {
 } from '@backstage/core-components';
 import Chip from '@material-ui/core/Chip';
 import type { Verdict } from '@internal/plugin-memleak-common';
-import React from 'react';
+import { type ReactNode } from 'react';
+import { StatusText } from './StatusText';
 
 /** Words for each verdict: the text, not the colour, carries the meaning. */
 export const VERDICT_LABELS: Record<Verdict, string> = {
@@ -18,7 +20,7 @@ export const VERDICT_LABELS: Record<Verdict, string> = {
 
 const VERDICT_STATUS: Record<
   Verdict,
-  (props: { children?: React.ReactNode }) => JSX.Element
+  (props: { children?: ReactNode }) => JSX.Element
 > = {
   stable: StatusOK,
   growing: StatusWarning,
@@ -28,15 +30,15 @@ const VERDICT_STATUS: Record<
 
 /** The kernel's verdict as an icon plus words. */
 export const VerdictChip = (props: { verdict: Verdict; reason?: string }) => {
-  const Status = VERDICT_STATUS[props.verdict];
   const label = VERDICT_LABELS[props.verdict];
   return (
     <Chip
       variant="outlined"
       size="small"
       title={props.reason}
-      aria-label={`Verdict: ${label}`}
-      label={<Status>{label}</Status>}
+      label={
+        <StatusText icon={VERDICT_STATUS[props.verdict]}>{label}</StatusText>
+      }
     />
   );
 };

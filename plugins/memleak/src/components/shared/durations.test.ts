@@ -8,7 +8,7 @@ describe('durationChoices', () => {
         defaultDurationSec: 45,
         maxDurationSec: 700,
       }),
-    ).toEqual([30, 45, 60, 120, 300, 600, 700]);
+    ).toEqual([45, 60, 120, 300, 600, 700]);
   });
 
   it('never offers durations outside the API bounds', () => {
@@ -18,6 +18,6 @@ describe('durationChoices', () => {
         defaultDurationSec: 5,
         maxDurationSec: 99999,
       }),
-    ).toEqual([30, 60, 120, 300, 600, 900, 1800, 3600]);
+    ).toEqual([60, 120, 300, 600, 900, 1800, 3600]);
   });
 });

@@ -3,7 +3,8 @@ import {
   type TraceCapability,
 } from '@internal/plugin-memleak-common';
 
-const COMMON_DURATIONS_SEC = [30, 60, 120, 300, 600, 900, 1800, 3600];
+// Starts at a minute: shorter traces rarely hold enough data for a verdict.
+const COMMON_DURATIONS_SEC = [60, 120, 300, 600, 900, 1800, 3600];
 
 /**
  * Durations to offer: common ones up to the backend's maximum, plus its

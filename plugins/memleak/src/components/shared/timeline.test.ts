@@ -41,7 +41,13 @@ describe('summarizeTimeline', () => {
 describe('toTimelinePoints', () => {
   it('converts bytes to MiB and keeps missing series missing', () => {
     expect(toTimelinePoints([snap(2, 3, { rssBytes: 1.5 * MIB })])).toEqual([
-      { t: 2, outstandingMiB: 3, agedMiB: 2, rssMiB: 1.5, reportedMiB: undefined },
+      {
+        t: 2,
+        outstandingMiB: 3,
+        agedMiB: 2,
+        rssMiB: 1.5,
+        reportedMiB: undefined,
+      },
     ]);
   });
 });

@@ -1,0 +1,235 @@
+/** @jsxImportSource react */
+import { InfoCard, Progress } from '@backstage/core-components';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import {
+  MissingAnnotationEmptyState,
+  useEntity,
+} from '@backstage/plugin-catalog-react';
+import Box from '@material-ui/core/Box';
+import Button from '@material-ui/core/Button';
+import Grid from '@material-ui/core/Grid';
+import Typography from '@material-ui/core/Typography';
+import Alert from '@material-ui/lab/Alert';
+import {
+  formatBytes,
+  formatRate,
+  hasWorkloadAnnotations,
+  KUBERNETES_ID_ANNOTATION,
+  type MemleakReport,
+  type TraceDetail,
+} from '@internal/plugin-memleak-common';
+import { useState, type ReactNode } from 'react';
+import { describeMemleakError } from '../../api';
+import {
+  useMemleakReport,
+  useTraceActions,
+  useTraceDetail,
+  useTraceHistory,
+  useTracePermission,
+} from '../../hooks';
+import {
+  DisagreementBanner,
+  HeapTimelineChart,
+  NoticeList,
+  ReportGate,
+  TRACE_STATUS_LABELS,
+  TraceControls,
+  TraceOutcome,
+  VerdictChip,
+} from '../shared';
+import { StacksTable } from './StacksTable';
+import { TargetsTable } from './TargetsTable';
+import { TraceHistory } from './TraceHistory';
+
+const TraceView = (props: { trace: TraceDetail }) => {
+  const { trace } = props;
+  return (
+    <>
+      <Grid item xs={12}>
+        <InfoCard
+          title="Memory over time"
+          subheader={`${TRACE_STATUS_LABELS[trace.status]} trace of ${
+            trace.target.label
+          }`}
+        >
+          <Box display="flex" flexDirection="column" gridGap={16}>
+            <Box
+              display="flex"
+              alignItems="center"
+              gridGap={16}
+              flexWrap="wrap"
+            >
+              <VerdictChip verdict={trace.verdict} reason={trace.reason} />
+              <Typography variant="body2">
+                Outstanding heap {formatBytes(trace.outstandingBytes)}, growth
+                rate {formatRate(trace.growthBytesPerSec)}. {trace.reason}
+              </Typography>
+            </Box>
+            <TraceOutcome trace={trace} />
+            <HeapTimelineChart snapshots={trace.snapshots} />
+          </Box>
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Stacks keeping memory">
+          <StacksTable stacks={trace.stacks} />
+        </InfoCard>
+      </Grid>
+    </>
+  );
+};
+
+const NoTraceYet = () => (
+  <Grid item xs={12}>
+    <InfoCard title="Memory over time">
+      <Typography variant="body1">No trace yet.</Typography>
+      <Typography variant="body2" color="textSecondary">
+        Start a heap trace above. The kernel then follows every allocation the
+        service makes and shows here, on one time axis, the heap it keeps, its
+        resident memory and the memory it reports about itself, and which call
+        stacks keep memory.
+      </Typography>
+    </InfoCard>
+  </Grid>
+);
+
+const MemoryTab = (props: { report: MemleakReport; controls: ReactNode }) => {
+  const { report } = props;
+  const latest = report.latestTrace;
+  const [selectedId, setSelectedId] = useState<string>();
+  const selected = useTraceDetail(selectedId, latest);
+  const history = useTraceHistory(
+    report.entityRef,
+    `${latest?.id ?? ''}:${latest?.status ?? ''}`,
+  );
+  const viewingPast = selectedId !== undefined && selectedId !== latest?.id;
+
+  let traceView: ReactNode;
+  if (selected.loading) {
+    traceView = (
+      <Grid item xs={12}>
+        <Progress />
+      </Grid>
+    );
+  } else if (selected.error) {
+    traceView = (
+      <Grid item xs={12}>
+        <Alert severity="error">
+          Could not load that trace: {describeMemleakError(selected.error)}
+        </Alert>
+      </Grid>
+    );
+  } else if (selected.trace) {
+    traceView = <TraceView trace={selected.trace} />;
+  } else {
+    traceView = <NoTraceYet />;
+  }
+
+  return (
+    <Grid container spacing={3}>
+      {(report.disagreement || report.notices.length > 0) && (
+        <Grid item xs={12}>
+          <Box display="flex" flexDirection="column" gridGap={8}>
+            <DisagreementBanner disagreement={report.disagreement} />
+            <NoticeList notices={report.notices} />
+          </Box>
+        </Grid>
+      )}
+      <Grid item xs={12}>
+        <InfoCard title="Heap trace">{props.controls}</InfoCard>
+      </Grid>
+      {viewingPast && (
+        <Grid item xs={12}>
+          <Alert
+            severity="info"
+            action={
+              <Button
+                color="inherit"
+                size="small"
+                onClick={() => setSelectedId(undefined)}
+                aria-label="Back to the latest trace"
+              >
+                Latest
+              </Button>
+            }
+          >
+            Showing a past trace.
+          </Alert>
+        </Grid>
+      )}
+      {traceView}
+      <Grid item xs={12}>
+        <InfoCard title="Targets: reported vs. kernel">
+          <TargetsTable report={report} />
+        </InfoCard>
+      </Grid>
+      <Grid item xs={12}>
+        <InfoCard title="Trace history">
+          {history.error ? (
+            <Alert
+              severity="error"
+              action={
+                <Button
+                  color="inherit"
+                  size="small"
+                  onClick={history.retry}
+                  aria-label="Retry loading the trace history"
+                >
+                  Retry
+                </Button>
+              }
+            >
+              {describeMemleakError(history.error)}
+            </Alert>
+          ) : (
+            <TraceHistory
+              traces={history.value ?? []}
+              shownId={selected.trace?.id ?? selectedId}
+              onSelect={setSelectedId}
+            />
+          )}
+        </InfoCard>
+      </Grid>
+    </Grid>
+  );
+};
+
+const MemleakContent = () => {
+  const { entity } = useEntity();
+  const entityRef = stringifyEntityRef(entity);
+  const state = useMemleakReport(entityRef);
+  const permission = useTracePermission(entity);
+  const actions = useTraceActions(entityRef, state.refresh);
+  return (
+    <ReportGate state={state}>
+      {report => (
+        <MemoryTab
+          report={report}
+          controls={
+            <TraceControls
+              capability={report.capability}
+              latestTrace={report.latestTrace}
+              permission={permission}
+              actions={actions}
+            />
+          }
+        />
+      )}
+    </ReportGate>
+  );
+};
+
+/**
+ * Entity tab: heap, resident and self-reported memory on one time axis, the
+ * stacks that keep memory, every target's two views, and the trace history.
+ * @public
+ */
+export const EntityMemleakContent = () => {
+  const { entity } = useEntity();
+  if (!hasWorkloadAnnotations(entity)) {
+    return (
+      <MissingAnnotationEmptyState annotation={KUBERNETES_ID_ANNOTATION} />
+    );
+  }
+  return <MemleakContent />;
+};

@@ -1,0 +1,1 @@
+export { EntityMemleakContent } from './EntityMemleakContent';

@@ -1,0 +1,15 @@
+/**
+ * Shows, on an entity page, what a service reports about its health and
+ * memory next to the heap growth the kernel observes with eBPF.
+ *
+ * @packageDocumentation
+ */
+export {
+  memleakPlugin,
+  EntityMemleakCard,
+  EntityMemleakContent,
+} from './plugin';
+export { isMemleakAvailable } from './isMemleakAvailable';
+export { memleakApiRef, MemleakClient, describeMemleakError } from './api';
+export type { MemleakApi } from './api';
+export { rootRouteRef as memleakRouteRef } from './routes';

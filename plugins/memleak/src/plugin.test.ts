@@ -1,0 +1,44 @@
+import {
+  EntityMemleakCard,
+  EntityMemleakContent,
+  isMemleakAvailable,
+  memleakApiRef,
+  memleakPlugin,
+} from './index';
+
+describe('memleakPlugin', () => {
+  it('provides the memleak API and both entity extensions', () => {
+    expect(memleakPlugin.getId()).toBe('memleak');
+    expect([...memleakPlugin.getApis()].map(f => f.api.id)).toEqual([
+      memleakApiRef.id,
+    ]);
+    expect(EntityMemleakCard).toBeInstanceOf(Function);
+    expect(EntityMemleakContent).toBeInstanceOf(Function);
+  });
+});
+
+describe('isMemleakAvailable', () => {
+  const entity = (annotations: Record<string, string>) => ({
+    apiVersion: 'backstage.io/v1alpha1',
+    kind: 'Component',
+    metadata: { name: 'x', annotations },
+  });
+
+  it('accepts the kubernetes plugin annotations', () => {
+    expect(
+      isMemleakAvailable(entity({ 'backstage.io/kubernetes-id': 'leaker-c' })),
+    ).toBe(true);
+    expect(
+      isMemleakAvailable(
+        entity({ 'backstage.io/kubernetes-label-selector': 'app=leaker' }),
+      ),
+    ).toBe(true);
+  });
+
+  it('rejects entities without them', () => {
+    expect(isMemleakAvailable(entity({}))).toBe(false);
+    expect(
+      isMemleakAvailable(entity({ 'backstage.io/kubernetes-namespace': 'x' })),
+    ).toBe(false);
+  });
+});

@@ -1,0 +1,4 @@
+import { createRouteRef } from '@backstage/core-plugin-api';
+
+/** Where the legacy entity tab mounts. @public */
+export const rootRouteRef = createRouteRef({ id: 'memleak' });
