@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { SidebarItem } from '@backstage/core-components';
 import { createDevApp } from '@backstage/dev-utils';
 import {

@@ -9,13 +9,13 @@ import type { SessionUpdate } from '../trace/TraceSession';
 /** One progress line per snapshot, for stderr. */
 export function progressLine(u: SessionUpdate, durationSec: number): string {
   const s = u.snapshot;
-  return (
-    `[${u.elapsedSec.toFixed(0).padStart(4)}s/${durationSec}s] ` +
-    `outstanding ${formatBytes(s.outstandingBytes).padStart(9)}  ` +
-    `aged ${formatBytes(s.agedBytes).padStart(9)}  ` +
-    `${formatRate(u.growthBytesPerSec).padStart(13)}  ${u.verdict}` +
-    (s.lostEvents ? `  (${s.lostEvents} lost)` : '')
-  );
+  const lost = s.lostEvents ? `  (${s.lostEvents} lost)` : '';
+  return [
+    `[${u.elapsedSec.toFixed(0).padStart(4)}s/${durationSec}s]`,
+    `outstanding ${formatBytes(s.outstandingBytes).padStart(9)}`,
+    `aged ${formatBytes(s.agedBytes).padStart(9)}`,
+    `${formatRate(u.growthBytesPerSec).padStart(13)}  ${u.verdict}${lost}`,
+  ].join('  ');
 }
 
 /** The human report printed at the end. */

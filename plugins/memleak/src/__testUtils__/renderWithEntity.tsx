@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import type { Entity } from '@backstage/catalog-model';
 import {
   discoveryApiRef,

@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { EntityCardBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { isMemleakAvailable } from '../isMemleakAvailable';
 

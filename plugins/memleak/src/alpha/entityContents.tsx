@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { createRouteRef } from '@backstage/frontend-plugin-api';
 import { EntityContentBlueprint } from '@backstage/plugin-catalog-react/alpha';
 import { isMemleakAvailable } from '../isMemleakAvailable';

@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { registerMswTestHooks } from '@backstage/test-utils';
 import { screen, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';

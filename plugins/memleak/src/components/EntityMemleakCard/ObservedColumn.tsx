@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import Box from '@material-ui/core/Box';
 import Typography from '@material-ui/core/Typography';
 import {

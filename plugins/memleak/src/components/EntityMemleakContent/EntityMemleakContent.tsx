@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { InfoCard, Progress } from '@backstage/core-components';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import {

@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import Box from '@material-ui/core/Box';
 import Collapse from '@material-ui/core/Collapse';
 import IconButton from '@material-ui/core/IconButton';

@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';
 import TableCell from '@material-ui/core/TableCell';

@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import Button from '@material-ui/core/Button';
 import Table from '@material-ui/core/Table';
 import TableBody from '@material-ui/core/TableBody';

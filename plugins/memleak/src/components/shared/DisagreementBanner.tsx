@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';
 import type { Disagreement } from '@internal/plugin-memleak-common';

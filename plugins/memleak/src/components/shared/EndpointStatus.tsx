@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { StatusError, StatusOK } from '@backstage/core-components';
 import type { EndpointCheck } from '@internal/plugin-memleak-common';
 import { StatusText } from './StatusText';

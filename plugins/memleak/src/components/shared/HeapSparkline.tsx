@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { useTheme } from '@material-ui/core/styles';
 import type { HeapSnapshot } from '@internal/plugin-memleak-common';
 import { Line, LineChart, ResponsiveContainer, YAxis } from 'recharts';

@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import Typography from '@material-ui/core/Typography';
 import { useTheme } from '@material-ui/core/styles';
 import {

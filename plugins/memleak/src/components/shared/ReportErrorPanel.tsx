@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import Button from '@material-ui/core/Button';
 import Alert from '@material-ui/lab/Alert';
 import AlertTitle from '@material-ui/lab/AlertTitle';

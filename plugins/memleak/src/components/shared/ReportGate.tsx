@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { Progress } from '@backstage/core-components';
 import Alert from '@material-ui/lab/Alert';
 import type { MemleakReport } from '@internal/plugin-memleak-common';

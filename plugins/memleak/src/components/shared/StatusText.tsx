@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import { makeStyles } from '@material-ui/core/styles';
 import { type ReactNode } from 'react';
 

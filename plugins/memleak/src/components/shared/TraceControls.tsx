@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import LinearProgress from '@material-ui/core/LinearProgress';

@@ -1,4 +1,3 @@
-/** @jsxImportSource react */
 import Box from '@material-ui/core/Box';
 import Alert from '@material-ui/lab/Alert';
 import type { TraceDetail } from '@internal/plugin-memleak-common';
