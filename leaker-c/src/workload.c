@@ -76,8 +76,12 @@ static void run_schedule(void (*step)(void)) {
 static inline __attribute__((always_inline)) void *
 alloc_touched_pages(size_t bytes, unsigned char fill) {
   unsigned char *p = malloc(bytes);
-  if (p != NULL)
+  if (p != NULL) {
     memset(p, fill | 1, bytes); /* non-zero: never folded into calloc */
+    /* The compiler may not drop a malloc/memset/free it can see through
+     * (steady mode): the allocator traffic is the point. */
+    __asm__ volatile("" : : "r"(p) : "memory");
+  }
   return p;
 }
 

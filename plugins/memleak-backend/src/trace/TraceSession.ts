@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type {
   HeapSnapshot,
   Notice,
@@ -50,18 +51,12 @@ export interface SessionEnd {
 
 type Listener<T> = (value: T) => void | Promise<void>;
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
+/**
+ * Resolves after `ms`, or at once when `signal` aborts. Node's timer drops
+ * its abort listener when it fires, so none pile up over a long trace.
+ */
 const sleep = (ms: number, signal: AbortSignal) =>
-  new Promise<void>(resolve => {
-    const wake = () => {
-      clearTimeout(timer);
-      // one listener per tick would pile up over a long trace
-      signal.removeEventListener('abort', wake);
-      resolve();
-    };
-    const timer = setTimeout(wake, ms);
-    signal.addEventListener('abort', wake, { once: true });
-  });
+  delay(ms, undefined, { signal }).catch(() => undefined);
 
 async function optional(
   read: (() => Promise<number | undefined>) | undefined,
@@ -139,7 +134,8 @@ export class TraceSession {
     try {
       for (let tick = 1; ; tick++) {
         const due = startedAt + tick * intervalSec * 1000;
-        const finalTick = due - startedAt >= durationSec * 1000;
+        // by tick count, not clock arithmetic: float noise must not add a tick
+        const finalTick = tick * intervalSec >= durationSec - 1e-9;
         await sleep(Math.max(0, due - performance.now()), stopSignal);
         if (ended) break;
         last = await this.takeSnapshot((performance.now() - startedAt) / 1000);
@@ -150,6 +146,8 @@ export class TraceSession {
         if (finalTick) break;
       }
     } catch (error) {
+      // the snapshot may hear of the exit before `ended` settles
+      if (isTargetExit(error)) ended ??= error.notice;
       if (!ended) {
         status = 'failed';
         await this.notify({
@@ -198,6 +196,10 @@ export class TraceSession {
   }
 
   private warnedLoss = false;
+}
+
+function isTargetExit(error: unknown): error is SourceError {
+  return error instanceof SourceError && error.notice.code === 'target_exited';
 }
 
 function toHeapSnapshot(
