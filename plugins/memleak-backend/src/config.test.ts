@@ -13,20 +13,40 @@ describe('readMemleakSettings', () => {
       new ConfigReader({
         memleak: {
           trace: { maxConcurrent: 1 },
-          localTargets: [{ entityRef: 'Component:default/Leaker-C', name: 'leaker', pidFile: 'x.pid' }],
+          localTargets: [
+            {
+              entityRef: 'Component:default/Leaker-C',
+              name: 'leaker',
+              pidFile: 'x.pid',
+            },
+          ],
         },
       }),
     );
     expect(s.trace.maxConcurrent).toBe(1);
-    expect(s.localTargets[0]).toMatchObject({ entityRef: 'component:default/leaker-c', pidFile: 'x.pid' });
+    expect(s.localTargets[0]).toMatchObject({
+      entityRef: 'component:default/leaker-c',
+      pidFile: 'x.pid',
+    });
   });
 
   it.each([
-    [{ trace: { maxDurationSec: 5 } }, /maxDurationSec must be between 10 and 3600/],
+    [
+      { trace: { maxDurationSec: 5 } },
+      /maxDurationSec must be between 10 and 3600/,
+    ],
     [{ trace: { maxConcurrent: 0 } }, /maxConcurrent must be between 1 and 64/],
-    [{ trace: { defaultDurationSec: 600, maxDurationSec: 300 } }, /exceeds maxDurationSec/],
-    [{ localTargets: [{ entityRef: 'component:default/x', name: 'x' }] }, /needs pidFile or processName/],
+    [
+      { trace: { defaultDurationSec: 600, maxDurationSec: 300 } },
+      /exceeds maxDurationSec/,
+    ],
+    [
+      { localTargets: [{ entityRef: 'component:default/x', name: 'x' }] },
+      /needs pidFile or processName/,
+    ],
   ])('rejects %j', (memleak, message) => {
-    expect(() => readMemleakSettings(new ConfigReader({ memleak }))).toThrow(message);
+    expect(() => readMemleakSettings(new ConfigReader({ memleak }))).toThrow(
+      message,
+    );
   });
 });

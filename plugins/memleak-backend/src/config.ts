@@ -94,5 +94,9 @@ export function readMemleakSettings(root: Config): MemleakSettings {
       return target;
     },
   );
-  return { trace, localTargets, tracerPath: cfg?.getOptionalString('tracerPath') };
+  return {
+    trace,
+    localTargets,
+    tracerPath: cfg?.getOptionalString('tracerPath'),
+  };
 }

@@ -33,8 +33,14 @@ export const memleakPlugin = createBackendPlugin({
       },
       async init(deps) {
         const settings = readMemleakSettings(deps.config);
-        const store = await DatabaseMemleakStore.create({ database: deps.database });
-        const runner = new TraceRunner({ store, logger: deps.logger, settings: settings.trace });
+        const store = await DatabaseMemleakStore.create({
+          database: deps.database,
+        });
+        const runner = new TraceRunner({
+          store,
+          logger: deps.logger,
+          settings: settings.trace,
+        });
         await runner.recover();
         deps.lifecycle.addShutdownHook(() => runner.shutdown());
         const localTargets = new LocalTargets(settings);
@@ -51,7 +57,10 @@ export const memleakPlugin = createBackendPlugin({
             reports: new ReportService({ settings, store, localTargets }),
           }),
         );
-        deps.httpRouter.addAuthPolicy({ path: '/health', allow: 'unauthenticated' });
+        deps.httpRouter.addAuthPolicy({
+          path: '/health',
+          allow: 'unauthenticated',
+        });
       },
     });
   },

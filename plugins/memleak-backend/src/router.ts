@@ -54,17 +54,34 @@ const listQuerySchema = z.object({
  * is not an object, and echo the whole body back; answer with one clear
  * InputError instead.
  */
-const jsonBodyErrors: express.ErrorRequestHandler = (error, _req, _res, next) => {
+const jsonBodyErrors: express.ErrorRequestHandler = (
+  error,
+  _req,
+  _res,
+  next,
+) => {
   if (error?.type === 'entity.parse.failed') {
-    next(new InputError(`Request body must be a JSON object: ${error.message}`));
+    next(
+      new InputError(`Request body must be a JSON object: ${error.message}`),
+    );
     return;
   }
   next(error);
 };
 
-export async function createRouter(options: RouterOptions): Promise<express.Router> {
-  const { httpAuth, permissions, catalog, settings, store, runner, reports, localTargets } =
-    options;
+export async function createRouter(
+  options: RouterOptions,
+): Promise<express.Router> {
+  const {
+    httpAuth,
+    permissions,
+    catalog,
+    settings,
+    store,
+    runner,
+    reports,
+    localTargets,
+  } = options;
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
   router.use(jsonBodyErrors);
@@ -82,10 +99,13 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
       { credentials },
     );
     if (decision.result !== AuthorizeResult.ALLOW) {
-      throw new NotAllowedError(`Not allowed: ${permission.name} on ${entityRef}`);
+      throw new NotAllowedError(
+        `Not allowed: ${permission.name} on ${entityRef}`,
+      );
     }
     const entity = await catalog.getEntityByRef(entityRef, { credentials });
-    if (!entity) throw new NotFoundError(`No entity ${entityRef} in the catalog`);
+    if (!entity)
+      throw new NotFoundError(`No entity ${entityRef} in the catalog`);
     return { entityRef, credentials };
   }
 
@@ -145,7 +165,9 @@ export async function createRouter(options: RouterOptions): Promise<express.Rout
     if (!target) {
       throw new InputError(
         body.target
-          ? `${entityRef} has no target named ${body.target}; targets: ${targets.map(t => t.name).join(', ') || 'none'}`
+          ? `${entityRef} has no target named ${body.target}; targets: ${
+              targets.map(t => t.name).join(', ') || 'none'
+            }`
           : `${entityRef} has no traceable target on this backend; add it to memleak.localTargets`,
       );
     }

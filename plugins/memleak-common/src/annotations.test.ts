@@ -1,10 +1,19 @@
-import { hasWorkloadAnnotations, MEMLEAK_DEFAULTS, readSelfReportSettings } from './annotations';
+import {
+  hasWorkloadAnnotations,
+  MEMLEAK_DEFAULTS,
+  readSelfReportSettings,
+} from './annotations';
 
-const entity = (annotations: Record<string, string>) => ({ metadata: { annotations } });
+const entity = (annotations: Record<string, string>) => ({
+  metadata: { annotations },
+});
 
 describe('annotations', () => {
   it('falls back to defaults', () => {
-    expect(readSelfReportSettings({ metadata: {} })).toEqual({ ...MEMLEAK_DEFAULTS, container: undefined });
+    expect(readSelfReportSettings({ metadata: {} })).toEqual({
+      ...MEMLEAK_DEFAULTS,
+      container: undefined,
+    });
   });
 
   it('reads overrides and ignores invalid ports and paths', () => {
@@ -29,9 +38,19 @@ describe('annotations', () => {
   });
 
   it('knows which entities name their workloads, as the kubernetes plugin does', () => {
-    expect(hasWorkloadAnnotations(entity({ 'backstage.io/kubernetes-id': 'x' }))).toBe(true);
-    expect(hasWorkloadAnnotations(entity({ 'backstage.io/kubernetes-label-selector': 'app=x' }))).toBe(true);
-    expect(hasWorkloadAnnotations(entity({ 'backstage.io/kubernetes-namespace': 'ns' }))).toBe(false);
+    expect(
+      hasWorkloadAnnotations(entity({ 'backstage.io/kubernetes-id': 'x' })),
+    ).toBe(true);
+    expect(
+      hasWorkloadAnnotations(
+        entity({ 'backstage.io/kubernetes-label-selector': 'app=x' }),
+      ),
+    ).toBe(true);
+    expect(
+      hasWorkloadAnnotations(
+        entity({ 'backstage.io/kubernetes-namespace': 'ns' }),
+      ),
+    ).toBe(false);
     expect(hasWorkloadAnnotations({ metadata: {} })).toBe(false);
   });
 });

@@ -13,7 +13,8 @@ export const KUBERNETES_ID_ANNOTATION = 'backstage.io/kubernetes-id';
 export const KUBERNETES_LABEL_SELECTOR_ANNOTATION =
   'backstage.io/kubernetes-label-selector';
 /** @public */
-export const KUBERNETES_NAMESPACE_ANNOTATION = 'backstage.io/kubernetes-namespace';
+export const KUBERNETES_NAMESPACE_ANNOTATION =
+  'backstage.io/kubernetes-namespace';
 
 /** Port of the service's HTTP health endpoints (default 8080). @public */
 export const MEMLEAK_HEALTH_PORT_ANNOTATION = 'memleak.dev/health-port';
@@ -72,13 +73,29 @@ export function readSelfReportSettings(
 ): SelfReportSettings {
   const a = entity.metadata.annotations ?? {};
   return {
-    healthPort: portOr(a[MEMLEAK_HEALTH_PORT_ANNOTATION], MEMLEAK_DEFAULTS.healthPort),
-    healthPath: pathOr(a[MEMLEAK_HEALTH_PATH_ANNOTATION], MEMLEAK_DEFAULTS.healthPath),
-    readyPath: pathOr(a[MEMLEAK_READY_PATH_ANNOTATION], MEMLEAK_DEFAULTS.readyPath),
-    metricsPort: portOr(a[MEMLEAK_METRICS_PORT_ANNOTATION], MEMLEAK_DEFAULTS.metricsPort),
-    metricsPath: pathOr(a[MEMLEAK_METRICS_PATH_ANNOTATION], MEMLEAK_DEFAULTS.metricsPath),
+    healthPort: portOr(
+      a[MEMLEAK_HEALTH_PORT_ANNOTATION],
+      MEMLEAK_DEFAULTS.healthPort,
+    ),
+    healthPath: pathOr(
+      a[MEMLEAK_HEALTH_PATH_ANNOTATION],
+      MEMLEAK_DEFAULTS.healthPath,
+    ),
+    readyPath: pathOr(
+      a[MEMLEAK_READY_PATH_ANNOTATION],
+      MEMLEAK_DEFAULTS.readyPath,
+    ),
+    metricsPort: portOr(
+      a[MEMLEAK_METRICS_PORT_ANNOTATION],
+      MEMLEAK_DEFAULTS.metricsPort,
+    ),
+    metricsPath: pathOr(
+      a[MEMLEAK_METRICS_PATH_ANNOTATION],
+      MEMLEAK_DEFAULTS.metricsPath,
+    ),
     memoryMetric:
-      a[MEMLEAK_MEMORY_METRIC_ANNOTATION]?.trim() || MEMLEAK_DEFAULTS.memoryMetric,
+      a[MEMLEAK_MEMORY_METRIC_ANNOTATION]?.trim() ||
+      MEMLEAK_DEFAULTS.memoryMetric,
     container: a[MEMLEAK_CONTAINER_ANNOTATION]?.trim() || undefined,
   };
 }

@@ -1,7 +1,14 @@
 import { z } from 'zod';
 
 const verdict = z.enum(['stable', 'growing', 'leak', 'inconclusive']);
-const status = z.enum(['running', 'completed', 'stopped', 'failed', 'interrupted', 'target_exited']);
+const status = z.enum([
+  'running',
+  'completed',
+  'stopped',
+  'failed',
+  'interrupted',
+  'target_exited',
+]);
 const bytes = z.number().finite();
 
 const frame = z.object({

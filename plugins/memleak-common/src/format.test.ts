@@ -18,9 +18,14 @@ describe('formatting', () => {
   });
 
   it('formats frames with and without symbols', () => {
-    expect(formatFrame({ address: '0x401136', symbol: 'leak_memory_chunk', offset: 26, module: 'leaker' })).toBe(
-      'leak_memory_chunk+0x1a (leaker)',
-    );
+    expect(
+      formatFrame({
+        address: '0x401136',
+        symbol: 'leak_memory_chunk',
+        offset: 26,
+        module: 'leaker',
+      }),
+    ).toBe('leak_memory_chunk+0x1a (leaker)');
     expect(formatFrame({ address: '0x7f00' })).toBe('0x7f00');
   });
 

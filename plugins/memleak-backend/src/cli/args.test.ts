@@ -15,8 +15,27 @@ describe('memleak-trace arguments', () => {
 
   it('reads every option', () => {
     expect(
-      parseCliArgs(['--pid', '7', '--duration', '30', '--interval', '0.5', '--min-age', '0', '--top', '3', '--json']),
-    ).toEqual({ pid: 7, durationSec: 30, intervalSec: 0.5, minAgeSec: 0, top: 3, json: true });
+      parseCliArgs([
+        '--pid',
+        '7',
+        '--duration',
+        '30',
+        '--interval',
+        '0.5',
+        '--min-age',
+        '0',
+        '--top',
+        '3',
+        '--json',
+      ]),
+    ).toEqual({
+      pid: 7,
+      durationSec: 30,
+      intervalSec: 0.5,
+      minAgeSec: 0,
+      top: 3,
+      json: true,
+    });
   });
 
   it.each([
@@ -24,7 +43,10 @@ describe('memleak-trace arguments', () => {
     [['--pid', 'abc'], '--pid must be a whole number, got "abc"'],
     [['--pid', '1.5'], '--pid must be a whole number'],
     [['--pid', '0'], '--pid must be between 1'],
-    [['--pid', '3', '--duration', '5'], '--duration must be between 10 and 3600, got 5'],
+    [
+      ['--pid', '3', '--duration', '5'],
+      '--duration must be between 10 and 3600, got 5',
+    ],
     [['--pid', '3', '--interval', ''], '--interval must be a number'],
     [['--pid', '3', '--bogus'], "Unknown option '--bogus'"],
     [['--pid', '3', 'extra'], 'extra'],
@@ -34,16 +56,22 @@ describe('memleak-trace arguments', () => {
   });
 
   it('never throws anything but UsageError on arbitrary input', () => {
+    expect.hasAssertions();
     fc.assert(
-      fc.property(fc.array(fc.string({ maxLength: 12 }), { maxLength: 6 }), argv => {
-        let thrown: unknown;
-        try {
-          parseCliArgs(argv);
-        } catch (e) {
-          thrown = e;
-        }
-        return thrown === undefined || thrown instanceof UsageError;
-      }),
+      fc.property(
+        fc.array(fc.string({ maxLength: 12 }), { maxLength: 6 }),
+        argv => {
+          let thrown: unknown;
+          try {
+            parseCliArgs(argv);
+          } catch (e) {
+            thrown = e;
+          }
+          expect(thrown === undefined || thrown instanceof UsageError).toBe(
+            true,
+          );
+        },
+      ),
     );
   });
 });

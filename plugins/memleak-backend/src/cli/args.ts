@@ -37,8 +37,16 @@ function number(
 ): number {
   if (raw === undefined) return fallback;
   const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || (integer && !Number.isInteger(n))) {
-    throw new UsageError(`${flag} must be ${integer ? 'a whole number' : 'a number'}, got "${raw}"`);
+  if (
+    raw.trim() === '' ||
+    !Number.isFinite(n) ||
+    (integer && !Number.isInteger(n))
+  ) {
+    throw new UsageError(
+      `${flag} must be ${
+        integer ? 'a whole number' : 'a number'
+      }, got "${raw}"`,
+    );
   }
   if (n < min || n > max) {
     throw new UsageError(`${flag} must be between ${min} and ${max}, got ${n}`);

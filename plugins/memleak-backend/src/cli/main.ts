@@ -8,7 +8,10 @@ import { progressLine, renderReport } from './render';
 /** Runs one trace and prints its report; resolves to the exit code. */
 export async function runCli(
   argv: string[],
-  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process,
+  io: {
+    stdout: NodeJS.WritableStream;
+    stderr: NodeJS.WritableStream;
+  } = process,
 ): Promise<number> {
   let options: CliOptions | 'help';
   try {
@@ -28,7 +31,11 @@ export async function runCli(
   const snapshots: SessionUpdate['snapshot'][] = [];
   let last: SessionUpdate | undefined;
   const session = new TraceSession({
-    source: new LocalEbpfSource({ pid, target, topStacks: Math.max(options.top, 20) }),
+    source: new LocalEbpfSource({
+      pid,
+      target,
+      topStacks: Math.max(options.top, 20),
+    }),
     durationSec: options.durationSec,
     intervalSec: options.intervalSec,
     minAgeSec: options.minAgeSec,

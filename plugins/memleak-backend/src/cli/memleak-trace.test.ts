@@ -9,11 +9,18 @@ import {
 } from '../__fixtures__/leakerProcess';
 
 // The CLI as users run it: the bin script in a child process.
-const BIN = path.join(resolvePackagePath('@internal/plugin-memleak-backend'), 'bin/memleak-trace');
+const BIN = path.join(
+  resolvePackagePath('@internal/plugin-memleak-backend'),
+  'bin/memleak-trace',
+);
 
-function run(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function run(
+  args: string[],
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise(resolve => {
-    const child = spawn(process.execPath, [BIN, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [BIN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', d => (stdout += d));
@@ -51,10 +58,21 @@ describe('memleak-trace', () => {
     }, 30_000);
 
     it('traces a leaking process and prints the documented JSON report', async () => {
-      const leaker = await LeakerProcess.start({ LEAK_INTERVAL_MS: '250', LEAK_CHUNK_KB: '64' });
+      const leaker = await LeakerProcess.start({
+        LEAK_INTERVAL_MS: '250',
+        LEAK_CHUNK_KB: '64',
+      });
       try {
         const r = await run([
-          '--pid', String(leaker.pid), '--duration', '30', '--interval', '1', '--min-age', '1', '--json',
+          '--pid',
+          String(leaker.pid),
+          '--duration',
+          '30',
+          '--interval',
+          '1',
+          '--min-age',
+          '1',
+          '--json',
         ]);
         expect(r.code).toBe(0);
         const report = cliTraceReportSchema.parse(JSON.parse(r.stdout));
@@ -65,7 +83,9 @@ describe('memleak-trace', () => {
         expect(report.stacks[0].frames[0].symbol).toBe('leak_memory_chunk');
         expect(report.stacks[0].frees).toBe(0);
         // One progress line per snapshot on stderr.
-        const progress = r.stderr.split('\n').filter(l => /^\[\s*\d+s\/30s\]/.test(l));
+        const progress = r.stderr
+          .split('\n')
+          .filter(l => /^\[\s*\d+s\/30s\]/.test(l));
         expect(progress.length).toBe(report.snapshots.length);
       } finally {
         await leaker.stop();

@@ -23,14 +23,20 @@ export function renderReport(r: CliTraceReport): string {
   const lines = [
     `pid ${r.pid}: ${r.verdict.toUpperCase()} — ${r.reason}`,
     `status ${r.status}, ${r.snapshots.length} snapshots every ${r.intervalSec} s`,
-    `outstanding heap ${formatBytes(r.outstandingBytes)}, growth ${formatRate(r.growthBytesPerSec)}`,
+    `outstanding heap ${formatBytes(r.outstandingBytes)}, growth ${formatRate(
+      r.growthBytesPerSec,
+    )}`,
   ];
   for (const n of r.notices) lines.push(`${n.level}: ${n.message}`);
   r.stacks.forEach((s, i) => {
     lines.push(
       '',
-      `#${i + 1} ${s.verdict} ${formatBytes(s.agedBytes)} aged in ${s.agedCount} allocations, ` +
-        `${formatRate(s.growthBytesPerSec)}, ${s.allocs} allocs / ${s.frees} frees`,
+      `#${i + 1} ${s.verdict} ${formatBytes(s.agedBytes)} aged in ${
+        s.agedCount
+      } allocations, ` +
+        `${formatRate(s.growthBytesPerSec)}, ${s.allocs} allocs / ${
+          s.frees
+        } frees`,
       `   ${s.reason}`,
       ...s.frames.map(f => `     ${formatFrame(f)}`),
     );

@@ -62,8 +62,12 @@ export class ReportService {
     const reported: ReportedTarget[] = await Promise.all(
       targets.map(async t => {
         const [health, ready, memory] = await Promise.all([
-          t.healthUrl ? checkEndpoint(t.healthUrl, fetchImpl) : notConfigured('health'),
-          t.readyUrl ? checkEndpoint(t.readyUrl, fetchImpl) : notConfigured('readiness'),
+          t.healthUrl
+            ? checkEndpoint(t.healthUrl, fetchImpl)
+            : notConfigured('health'),
+          t.readyUrl
+            ? checkEndpoint(t.readyUrl, fetchImpl)
+            : notConfigured('readiness'),
           t.metricsUrl
             ? readReportedMemory(
                 t.metricsUrl,

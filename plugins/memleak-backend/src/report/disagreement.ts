@@ -24,9 +24,10 @@ export function findDisagreement(
   if (!first || !last) return undefined;
   const grew = last.outstandingBytes - first.outstandingBytes;
   const where = trace.topFrame ? ` in ${trace.topFrame}` : '';
-  const claim = healthy[0].memory.bytes !== undefined
-    ? ` and ${formatBytes(healthy[0].memory.bytes)} of memory`
-    : '';
+  const claim =
+    healthy[0].memory.bytes !== undefined
+      ? ` and ${formatBytes(healthy[0].memory.bytes)} of memory`
+      : '';
   return {
     message:
       `Reports healthy${claim} — heap grew ${formatBytes(grew)} in ` +

@@ -55,13 +55,20 @@ describe('self-report scraping against a real HTTP server', () => {
 
   it('reads a JSON health endpoint like a probe', async () => {
     const check = await checkEndpoint(`${base}/health`);
-    expect(check).toMatchObject({ state: 'healthy', httpStatus: 200, reportedStatus: 'healthy' });
+    expect(check).toMatchObject({
+      state: 'healthy',
+      httpStatus: 200,
+      reportedStatus: 'healthy',
+    });
     expect(check.latencyMs).toBeGreaterThanOrEqual(0);
   });
 
   it('accepts a plain-text health endpoint', async () => {
     const check = await checkEndpoint(`${base}/plain`);
-    expect(check).toMatchObject({ state: 'healthy', reportedStatus: undefined });
+    expect(check).toMatchObject({
+      state: 'healthy',
+      reportedStatus: undefined,
+    });
   });
 
   it('calls non-2xx unhealthy and keeps the reported status', async () => {
@@ -84,24 +91,35 @@ describe('self-report scraping against a real HTTP server', () => {
 
   it('gives up on an endpoint that never answers', async () => {
     const check = await checkEndpoint(`${base}/slow`);
-    expect(check).toMatchObject({ state: 'unreachable', error: 'no answer within 2000 ms' });
+    expect(check).toMatchObject({
+      state: 'unreachable',
+      error: 'no answer within 2000 ms',
+    });
   }, 10_000);
 
   it('reads the self-reported memory gauge and other memory gauges', async () => {
-    const m = await readReportedMemory(`${base}/metrics`, 'memory_heap_used_bytes');
+    const m = await readReportedMemory(
+      `${base}/metrics`,
+      'memory_heap_used_bytes',
+    );
     expect(m.bytes).toBe(4194304);
     expect(m.error).toBeUndefined();
     expect(m.otherGauges).toEqual([{ name: 'memory_usage_percent', value: 1 }]);
   });
 
   it('says when the configured metric is missing', async () => {
-    const m = await readReportedMemory(`${base}/metrics`, 'process_resident_memory_bytes');
+    const m = await readReportedMemory(
+      `${base}/metrics`,
+      'process_resident_memory_bytes',
+    );
     expect(m.bytes).toBeUndefined();
     expect(m.error).toMatch(/process_resident_memory_bytes not found/);
   });
 
   it('reports HTTP errors and unparseable expositions without throwing', async () => {
-    expect((await readReportedMemory(`${base}/nope`, 'x')).error).toBe('HTTP 404');
+    expect((await readReportedMemory(`${base}/nope`, 'x')).error).toBe(
+      'HTTP 404',
+    );
     const garbage = await readReportedMemory(`${base}/garbage`, 'x');
     expect(garbage.bytes).toBeUndefined();
     expect(garbage.error).toBeDefined();

@@ -17,7 +17,11 @@ async function readCapped(res: Response): Promise<string> {
 }
 
 function describeFetchError(error: unknown): string {
-  const e = error as { name?: string; message?: string; cause?: { code?: string } };
+  const e = error as {
+    name?: string;
+    message?: string;
+    cause?: { code?: string };
+  };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
     return `no answer within ${TIMEOUT_MS} ms`;
   }
@@ -31,7 +35,9 @@ export async function checkEndpoint(
 ): Promise<EndpointCheck> {
   const started = performance.now();
   try {
-    const res = await fetchImpl(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetchImpl(url, {
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
     const body = await readCapped(res);
     const latencyMs = Math.round(performance.now() - started);
     let reportedStatus: string | undefined;
@@ -63,7 +69,9 @@ export async function readReportedMemory(
 ): Promise<ReportedMemory> {
   let text: string;
   try {
-    const res = await fetchImpl(url, { signal: AbortSignal.timeout(TIMEOUT_MS) });
+    const res = await fetchImpl(url, {
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
     if (!res.ok) {
       return { url, metric, otherGauges: [], error: `HTTP ${res.status}` };
     }
@@ -82,7 +90,9 @@ export async function readReportedMemory(
       error: `not Prometheus text format: ${(error as Error).message}`,
     };
   }
-  const gauges = families.filter(f => f.type === 'GAUGE' || f.type === 'UNTYPED');
+  const gauges = families.filter(
+    f => f.type === 'GAUGE' || f.type === 'UNTYPED',
+  );
   const target = gauges.find(f => f.name === metric);
   // Several series (per-label) of the chosen gauge add up to the process's claim.
   const bytes = target?.metrics.reduce(
@@ -92,7 +102,9 @@ export async function readReportedMemory(
   const otherGauges = gauges
     .filter(f => f.name !== metric && MEMORY_LOOKING.test(f.name))
     .flatMap(f =>
-      f.metrics.length === 1 ? [{ name: f.name, value: Number(f.metrics[0].value) }] : [],
+      f.metrics.length === 1
+        ? [{ name: f.name, value: Number(f.metrics[0].value) }]
+        : [],
     )
     .filter(g => Number.isFinite(g.value))
     .slice(0, 10);

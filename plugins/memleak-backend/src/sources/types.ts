@@ -1,4 +1,8 @@
-import type { Notice, StackFrame, TraceTarget } from '@internal/plugin-memleak-common';
+import type {
+  Notice,
+  StackFrame,
+  TraceTarget,
+} from '@internal/plugin-memleak-common';
 
 /**
  * The allocation sources' common currency.

@@ -1,14 +1,23 @@
 import path from 'node:path';
-import type { KernelTarget, TraceTarget } from '@internal/plugin-memleak-common';
+import type {
+  KernelTarget,
+  TraceTarget,
+} from '@internal/plugin-memleak-common';
 import type { LocalTarget, MemleakSettings } from '../config';
 import { LocalEbpfSource } from '../sources/local/LocalEbpfSource';
-import { checkTraceable, findPid, readProcessMemory } from '../sources/local/procfs';
+import {
+  checkTraceable,
+  findPid,
+  readProcessMemory,
+} from '../sources/local/procfs';
 import type { AllocationSource } from '../sources/types';
 import { readReportedMemory } from '../report/selfReport';
 import { MEMLEAK_DEFAULTS } from '@internal/plugin-memleak-common';
 import type { SnapshotContext } from '../trace/TraceSession';
 
-export type Traceability = { ok: true; pid: number } | { ok: false; reason: string };
+export type Traceability =
+  | { ok: true; pid: number }
+  | { ok: false; reason: string };
 
 /**
  * The processes of this host that stand for catalog entities
@@ -42,7 +51,12 @@ export class LocalTargets {
       const mem = await readProcessMemory(pid);
       return { name: t.name, source: 'proc', pid, ...mem };
     } catch (error) {
-      return { name: t.name, source: 'proc', pid, error: String((error as Error).message) };
+      return {
+        name: t.name,
+        source: 'proc',
+        pid,
+        error: String((error as Error).message),
+      };
     }
   }
 
@@ -88,6 +102,8 @@ export class LocalTargets {
 }
 
 function notRunning(t: LocalTarget): string {
-  const how = t.pidFile ? `pid file ${t.pidFile}` : `process name ${t.processName}`;
+  const how = t.pidFile
+    ? `pid file ${t.pidFile}`
+    : `process name ${t.processName}`;
   return `${t.name} is not running (looked for ${how}). Start it, e.g. with \`yarn dev\`.`;
 }

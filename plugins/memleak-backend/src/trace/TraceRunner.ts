@@ -5,7 +5,10 @@ import {
   CustomErrorBase,
   NotFoundError,
 } from '@backstage/errors';
-import type { TraceSummary, TraceTarget } from '@internal/plugin-memleak-common';
+import type {
+  TraceSummary,
+  TraceTarget,
+} from '@internal/plugin-memleak-common';
 import type { TraceSettings } from '../config';
 import type { AllocationSource } from '../sources/types';
 import type { MemleakStore } from '../store/types';
@@ -50,13 +53,16 @@ export class TraceRunner {
   async recover(): Promise<void> {
     const n = await this.deps.store.interruptRunning(new Date());
     if (n > 0) {
-      this.deps.logger.warn(`Marked ${n} trace(s) interrupted by a previous shutdown`);
+      this.deps.logger.warn(
+        `Marked ${n} trace(s) interrupted by a previous shutdown`,
+      );
     }
   }
 
   /** The running trace of an entity, if any. */
   runningFor(entityRef: string): string | undefined {
-    for (const [id, r] of this.running) if (r.entityRef === entityRef) return id;
+    for (const [id, r] of this.running)
+      if (r.entityRef === entityRef) return id;
     return undefined;
   }
 
@@ -113,7 +119,8 @@ export class TraceRunner {
           await store.addNotice(id, {
             level: 'warning',
             code: 'interrupted',
-            message: 'The backend shut down while this trace ran; data up to then is kept.',
+            message:
+              'The backend shut down while this trace ran; data up to then is kept.',
             at: new Date().toISOString(),
           });
         }
@@ -121,7 +128,10 @@ export class TraceRunner {
           status: interrupted ? 'interrupted' : end.status,
           endedAt: new Date(),
           ...(end.status === 'failed' && !end.last
-            ? { verdict: 'inconclusive', reason: 'The tracer could not attach; see notices.' }
+            ? {
+                verdict: 'inconclusive',
+                reason: 'The tracer could not attach; see notices.',
+              }
             : {}),
         });
       })
@@ -156,6 +166,8 @@ export class TraceRunner {
   /** Stops every trace; they end `interrupted` with their data kept. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
-    await Promise.all([...this.running.keys()].map(id => this.stop(id).catch(() => undefined)));
+    await Promise.all(
+      [...this.running.keys()].map(id => this.stop(id).catch(() => undefined)),
+    );
   }
 }

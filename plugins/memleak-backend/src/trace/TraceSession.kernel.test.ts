@@ -96,8 +96,8 @@ describe('TraceSession on leaker-c with the local eBPF tracer', () => {
     expect(run.end.status).toBe('completed');
     expect(run.verdicts).not.toContain('leak');
     expect(run.verdicts.slice(-3)).toEqual(['stable', 'stable', 'stable']);
-    const cache = run.last.stacks.find(s =>
-      s.frames[0]?.symbol === 'cache_insert_entry',
+    const cache = run.last.stacks.find(
+      s => s.frames[0]?.symbol === 'cache_insert_entry',
     );
     expect(cache?.frees).toBeGreaterThan(0);
     // plateau: the cache's capacity plus the one chunk in flight
