@@ -26,6 +26,18 @@ record() { # suite passed failed
   FAILED=$((FAILED + $3))
   SUMMARY+=("$(printf '%-8s %4d passed, %d failed' "$1" "$2" "$3")")
 }
+# Records a suite from its own closing line `PREFIX: N passed, N failed` in FILE;
+# a suite that printed no such line crashed, and counts as one failure.
+record_summary() { # suite prefix file
+  local line
+  line="$(grep -E "^$2: [0-9]+ passed, [0-9]+ failed" "$3" | tail -1)"
+  if [ -n "$line" ]; then
+    record "$1" "$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")" \
+      "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
+  else
+    record "$1" 0 1
+  fi
+}
 banner() { printf '\n=== %s ===\n' "$1"; }
 
 build() {
@@ -63,25 +75,13 @@ for suite in "${SUITES[@]}"; do
     leaker)
       banner "leaker-c (endpoints, Prometheus, eBPF, sanitizers, fuzz)"
       make -s -C leaker-c test 2>&1 | tee "$OUT/leaker.txt"
-      line="$(grep -E '^leaker-c: [0-9]+ passed, [0-9]+ failed' "$OUT/leaker.txt" | tail -1)"
-      if [ -n "$line" ]; then
-        record leaker "$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")" \
-          "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
-      else
-        record leaker 0 1
-      fi
+      record_summary leaker leaker-c "$OUT/leaker.txt"
       ;;
     e2e)
       banner "browser end-to-end (Chromium against the local portal)"
       build || { record e2e 0 1; continue; }
       node plugins/memleak/e2e/run.mjs 2>&1 | tee "$OUT/e2e.txt"
-      line="$(grep -E '^e2e: [0-9]+ passed, [0-9]+ failed' "$OUT/e2e.txt" | tail -1)"
-      if [ -n "$line" ]; then
-        record e2e "$(sed -E 's/.* ([0-9]+) passed.*/\1/' <<<"$line")" \
-          "$(sed -E 's/.* ([0-9]+) failed.*/\1/' <<<"$line")"
-      else
-        record e2e 0 1
-      fi
+      record_summary e2e e2e "$OUT/e2e.txt"
       ;;
     *)
       echo "unknown suite $suite (lint tsc jest leaker e2e)"; record "$suite" 0 1 ;;
