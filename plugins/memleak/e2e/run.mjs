@@ -3,10 +3,12 @@
 // leaking 1 MiB every 8 s, the dev backend, the dev app), opens leaker-c's
 // entity page in headless Chromium, traces its heap for real with eBPF and
 // checks that the verdict moves to growing, then leak, while the service keeps
-// reporting itself healthy. Saves docs/screenshots/card.png and tab.png. Tears
-// down everything it started. Last stdout line: `e2e: N passed, N failed`.
+// reporting itself healthy. Saves screenshots card.png and tab.png under
+// .memleak/test-results/screenshots (with --update-docs: docs/screenshots, the
+// README's pictures). Tears down everything it started. Last stdout line:
+// `e2e: N passed, N failed`.
 //
-//   node plugins/memleak/e2e/run.mjs        (as root: eBPF needs it)
+//   node plugins/memleak/e2e/run.mjs [--update-docs]   (as root: eBPF needs it)
 //
 // leaker-c's LEAK_* settings pass through, e.g. LEAK_INTERVAL_MS=1000 for a
 // faster leak, or LEAK_MODE=steady to watch the test fail on a healthy heap.
@@ -32,7 +34,9 @@ import {
 
 const ENTITY_REF = 'component:default/leaker-c';
 const ENTITY_PATH = '/catalog/default/component/leaker-c';
-const SCREENSHOTS = path.join(ROOT, 'docs/screenshots');
+const SCREENSHOTS = process.argv.includes('--update-docs')
+  ? path.join(ROOT, 'docs/screenshots')
+  : path.join(ROOT, '.memleak/test-results/screenshots');
 const TRACE_DURATION = '120'; // seconds; long enough to still be running when Stop is pressed
 const VERDICT_TIMEOUT_MS = 90_000;
 // leaker-c's 1 MiB/8 s reads `leak` after ~72–80 s of tracing: a full 60 s

@@ -35,6 +35,13 @@ int maps_read(int pid, struct maps *out)
 		while (*p == ' ')
 			p++;
 		snprintf(mp.path, sizeof(mp.path), "%s", p);
+		/* A rebuilt binary still runs from its old inode: name it by its path. */
+		static const char deleted[] = " (deleted)";
+		size_t len = strlen(mp.path), dl = sizeof(deleted) - 1;
+		if (len > dl && strcmp(mp.path + len - dl, deleted) == 0) {
+			mp.path[len - dl] = '\0';
+			mp.deleted = true;
+		}
 		if (out->n == cap) {
 			cap *= 2;
 			struct mapping *v = realloc(out->v, cap * sizeof(*v));
@@ -106,7 +113,7 @@ void proc_file_path(int pid, const struct mapping *mp, char *buf, size_t len)
 	/* map_files names the very inode that is mapped (also when deleted or in
 	 * another mount namespace); root/ is the fallback when it is not readable. */
 	snprintf(buf, len, "/proc/%d/map_files/%" PRIx64 "-%" PRIx64, pid, mp->start, mp->end);
-	if (access(buf, R_OK) == 0)
-		return;
+	if (access(buf, R_OK) == 0 || mp->deleted)
+		return; /* a deleted file's path now names another file, or none */
 	snprintf(buf, len, "/proc/%d/root%s", pid, mp->path);
 }

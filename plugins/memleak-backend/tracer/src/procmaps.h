@@ -9,7 +9,8 @@ struct mapping {
 	uint64_t start, end, offset;
 	uint64_t inode;
 	bool exec;
-	char path[256]; /* as the target sees it; "" for anonymous */
+	bool deleted; /* the file was replaced or removed since it was mapped */
+	char path[256]; /* as the target sees it, without " (deleted)"; "" for anonymous */
 };
 
 struct maps {
