@@ -1,9 +1,4 @@
 import { InfoCard, Progress } from '@backstage/core-components';
-import { stringifyEntityRef } from '@backstage/catalog-model';
-import {
-  MissingAnnotationEmptyState,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
 import Box from '@material-ui/core/Box';
 import Button from '@material-ui/core/Button';
 import Grid from '@material-ui/core/Grid';
@@ -12,27 +7,18 @@ import Alert from '@material-ui/lab/Alert';
 import {
   formatBytes,
   formatRate,
-  hasWorkloadAnnotations,
-  KUBERNETES_ID_ANNOTATION,
   type MemleakReport,
   type TraceDetail,
 } from '@internal/plugin-memleak-common';
 import { useState, type ReactNode } from 'react';
 import { describeMemleakError } from '../../api';
-import {
-  useMemleakReport,
-  useTraceActions,
-  useTraceDetail,
-  useTraceHistory,
-  useTracePermission,
-} from '../../hooks';
+import { useTraceDetail, useTraceHistory } from '../../hooks';
 import {
   DisagreementBanner,
   HeapTimelineChart,
   NoticeList,
-  ReportGate,
+  EntityReport,
   TRACE_STATUS_LABELS,
-  TraceControls,
   TraceOutcome,
   VerdictChip,
 } from '../shared';
@@ -193,42 +179,13 @@ const MemoryTab = (props: { report: MemleakReport; controls: ReactNode }) => {
   );
 };
 
-const MemleakContent = () => {
-  const { entity } = useEntity();
-  const entityRef = stringifyEntityRef(entity);
-  const state = useMemleakReport(entityRef);
-  const permission = useTracePermission(entity);
-  const actions = useTraceActions(entityRef, state.refresh);
-  return (
-    <ReportGate state={state}>
-      {report => (
-        <MemoryTab
-          report={report}
-          controls={
-            <TraceControls
-              capability={report.capability}
-              latestTrace={report.latestTrace}
-              permission={permission}
-              actions={actions}
-            />
-          }
-        />
-      )}
-    </ReportGate>
-  );
-};
-
 /**
  * Entity tab: heap, resident and self-reported memory on one time axis, the
  * stacks that keep memory, every target's two views, and the trace history.
  * @public
  */
-export const EntityMemleakContent = () => {
-  const { entity } = useEntity();
-  if (!hasWorkloadAnnotations(entity)) {
-    return (
-      <MissingAnnotationEmptyState annotation={KUBERNETES_ID_ANNOTATION} />
-    );
-  }
-  return <MemleakContent />;
-};
+export const EntityMemleakContent = () => (
+  <EntityReport>
+    {(report, controls) => <MemoryTab report={report} controls={controls} />}
+  </EntityReport>
+);

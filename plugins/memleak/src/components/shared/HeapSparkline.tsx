@@ -1,6 +1,7 @@
 import { useTheme } from '@material-ui/core/styles';
 import type { HeapSnapshot } from '@internal/plugin-memleak-common';
 import { Line, LineChart, ResponsiveContainer, YAxis } from 'recharts';
+import { heapSeries } from './heapSeries';
 import { toTimelinePoints } from './timeline';
 
 /**
@@ -15,22 +16,17 @@ export const HeapSparkline = (props: { snapshots: HeapSnapshot[] }) => {
       <ResponsiveContainer width="100%" height={48}>
         <LineChart data={toTimelinePoints(props.snapshots)}>
           <YAxis hide domain={[0, 'auto']} />
-          <Line
-            type="monotone"
-            dataKey="outstandingMiB"
-            stroke={theme.palette.error.main}
-            strokeWidth={2}
-            dot={false}
-            isAnimationActive={false}
-          />
-          <Line
-            type="monotone"
-            dataKey="agedMiB"
-            stroke={theme.palette.warning.main}
-            strokeDasharray="4 2"
-            dot={false}
-            isAnimationActive={false}
-          />
+          {heapSeries(theme)
+            .slice(0, 2)
+            .map(series => (
+              <Line
+                key={series.dataKey}
+                type="monotone"
+                {...series}
+                dot={false}
+                isAnimationActive={false}
+              />
+            ))}
         </LineChart>
       </ResponsiveContainer>
     </div>

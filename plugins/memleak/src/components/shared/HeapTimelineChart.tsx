@@ -15,6 +15,7 @@ import {
   XAxis,
   YAxis,
 } from 'recharts';
+import { heapSeries } from './heapSeries';
 import { summarizeTimeline, toTimelinePoints } from './timeline';
 
 /**
@@ -26,8 +27,6 @@ export const HeapTimelineChart = (props: { snapshots: HeapSnapshot[] }) => {
   const theme = useTheme();
   const summaryId = useId();
   const points = toTimelinePoints(props.snapshots);
-  const hasRss = points.some(p => p.rssMiB !== undefined);
-  const hasReported = points.some(p => p.reportedMiB !== undefined);
   const axisColor = theme.palette.text.secondary;
 
   return (
@@ -69,44 +68,18 @@ export const HeapTimelineChart = (props: { snapshots: HeapSnapshot[] }) => {
               }}
             />
             <Legend />
-            <Line
-              name="Outstanding heap (eBPF)"
-              dataKey="outstandingMiB"
-              stroke={theme.palette.error.main}
-              strokeWidth={2}
-              dot={false}
-              isAnimationActive={false}
-            />
-            <Line
-              name="Aged heap (eBPF)"
-              dataKey="agedMiB"
-              stroke={theme.palette.warning.main}
-              strokeDasharray="6 3"
-              strokeWidth={2}
-              dot={false}
-              isAnimationActive={false}
-            />
-            {hasRss && (
-              <Line
-                name="Process memory (RSS)"
-                dataKey="rssMiB"
-                stroke={theme.palette.info.main}
-                strokeDasharray="2 2"
-                dot={false}
-                isAnimationActive={false}
-              />
-            )}
-            {hasReported && (
-              <Line
-                name="Self-reported memory"
-                dataKey="reportedMiB"
-                stroke={theme.palette.success.main}
-                strokeDasharray="10 4 2 4"
-                strokeWidth={2}
-                dot={false}
-                isAnimationActive={false}
-              />
-            )}
+            {heapSeries(theme)
+              .filter(series =>
+                points.some(p => p[series.dataKey] !== undefined),
+              )
+              .map(series => (
+                <Line
+                  key={series.dataKey}
+                  {...series}
+                  dot={false}
+                  isAnimationActive={false}
+                />
+              ))}
           </LineChart>
         </ResponsiveContainer>
       </div>

@@ -11,3 +11,4 @@ export { EndpointStatus, describeEndpoint } from './EndpointStatus';
 export { formatGauge } from './gauges';
 export { TraceOutcome } from './TraceOutcome';
 export { ReportGate } from './ReportGate';
+export { EntityReport } from './EntityReport';
