@@ -13,12 +13,12 @@ import {
   buildLeakerAndTracer,
   LeakerProcess,
   requireRoot,
-} from './__fixtures__/leakerProcess';
+} from './__testUtils__/leakerProcess';
 import {
   component,
   refOf,
   startMemleakBackend,
-} from './__fixtures__/memleakBackend';
+} from './__testUtils__/memleakBackend';
 import { DatabaseMemleakStore } from './store/DatabaseMemleakStore';
 
 jest.setTimeout(60_000);

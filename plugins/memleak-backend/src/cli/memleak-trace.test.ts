@@ -6,7 +6,7 @@ import {
   buildLeakerAndTracer,
   LeakerProcess,
   requireRoot,
-} from '../__fixtures__/leakerProcess';
+} from '../__testUtils__/leakerProcess';
 
 // The CLI as users run it: the bin script in a child process.
 const BIN = path.join(

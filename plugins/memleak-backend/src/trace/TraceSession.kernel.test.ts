@@ -2,7 +2,7 @@ import {
   buildLeakerAndTracer,
   LeakerProcess,
   requireRoot,
-} from '../__fixtures__/leakerProcess';
+} from '../__testUtils__/leakerProcess';
 import { LocalEbpfSource } from '../sources/local/LocalEbpfSource';
 import { recordTrace } from './testing/recordTrace';
 

@@ -1,5 +1,3 @@
-// Test-only helpers: lint counts only *.test.* and __testUtils__ as dev code.
-/* eslint-disable @backstage/no-undeclared-imports */
 import type {
   BackstageCredentials,
   ServiceFactory,
