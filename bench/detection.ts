@@ -28,7 +28,7 @@ import {
   buildLeakerAndTracer,
   LeakerProcess,
   requireRoot,
-} from '../plugins/memleak-backend/src/__fixtures__/leakerProcess';
+} from '../plugins/memleak-backend/src/__testUtils__/leakerProcess';
 import { LocalEbpfSource } from '../plugins/memleak-backend/src/sources/local/LocalEbpfSource';
 import { readProcessMemory } from '../plugins/memleak-backend/src/sources/local/procfs';
 import type { LedgerSnapshot } from '../plugins/memleak-backend/src/sources/types';
