@@ -97,7 +97,7 @@ static const struct http_routes api_routes = {
     .paths = api_paths,
     .path_count = sizeof api_paths / sizeof api_paths[0],
     .serve = serve,
-    .completed = record,
+    .answered = record,
 };
 
 struct MHD_Daemon *api_start(const struct leaker_config *cfg) {

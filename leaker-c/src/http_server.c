@@ -27,8 +27,11 @@ static enum MHD_Result queue(struct MHD_Connection *c, struct http_request *req,
     MHD_add_response_header(res, MHD_HTTP_HEADER_ALLOW, ALLOWED_METHODS);
   enum MHD_Result rc = MHD_queue_response(c, status, res);
   MHD_destroy_response(res);
-  if (rc == MHD_YES)
+  if (rc == MHD_YES) {
     req->status = status;
+    if (req->routes->answered != NULL)
+      req->routes->answered(req, seconds_since(&req->start), req->routes->ctx);
+  }
   return rc;
 }
 
@@ -59,11 +62,11 @@ enum MHD_Result http_reply_error(struct MHD_Connection *c,
  * query here lets our own parser (not libmicrohttpd's) judge it. */
 static void *on_request_start(void *cls, const char *uri,
                               struct MHD_Connection *c) {
-  (void)cls;
   (void)c;
   struct http_request *req = calloc(1, sizeof *req);
   if (req == NULL)
     return NULL;
+  req->routes = cls;
   clock_gettime(CLOCK_MONOTONIC, &req->start);
   req->route = -1;
   const char *q = strchr(uri, '?');
@@ -81,14 +84,12 @@ static void *on_request_start(void *cls, const char *uri,
 static void on_request_done(void *cls, struct MHD_Connection *c,
                             void **con_cls,
                             enum MHD_RequestTerminationCode toe) {
+  (void)cls;
   (void)c;
   (void)toe;
-  const struct http_routes *routes = cls;
   struct http_request *req = *con_cls;
   if (req == NULL)
     return;
-  if (req->status != 0 && routes->completed != NULL)
-    routes->completed(req, seconds_since(&req->start), routes->ctx);
   free(req->query);
   free(req);
   *con_cls = NULL;
@@ -206,8 +207,8 @@ struct MHD_Daemon *http_server_start(const struct leaker_config *cfg,
       MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)HTTP_CONNECTION_MEMORY,
       MHD_OPTION_CONNECTION_LIMIT, (unsigned)256,
       MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)30,
-      MHD_OPTION_URI_LOG_CALLBACK, on_request_start, NULL,
+      MHD_OPTION_URI_LOG_CALLBACK, on_request_start, (void *)routes,
       MHD_OPTION_UNESCAPE_CALLBACK, keep_escaped, NULL,
-      MHD_OPTION_NOTIFY_COMPLETED, on_request_done, (void *)routes,
+      MHD_OPTION_NOTIFY_COMPLETED, on_request_done, NULL,
       MHD_OPTION_END);
 }

@@ -17,7 +17,10 @@
 /* Our endpoints take no body; anything beyond this is refused with 413. */
 #define HTTP_BODY_LIMIT 1024
 
+struct http_routes;
+
 struct http_request {
+  const struct http_routes *routes;
   struct timespec start;
   int route;      /* index into http_routes.paths, -1 when unknown */
   unsigned status; /* 0 until a response is queued */
@@ -32,8 +35,10 @@ struct http_routes {
   /* Serves a known path for GET/HEAD once the request is complete. */
   enum MHD_Result (*serve)(struct MHD_Connection *c, struct http_request *req,
                            void *ctx);
-  /* Optional: sees every answered request with its duration. */
-  void (*completed)(const struct http_request *req, double seconds, void *ctx);
+  /* Optional: sees every request as its answer is queued, with the time
+   * taken so far. Queued, not sent: a client holding its answer then always
+   * finds it counted in the next /metrics scrape. */
+  void (*answered)(const struct http_request *req, double seconds, void *ctx);
   void *ctx;
 };
 

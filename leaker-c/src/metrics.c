@@ -84,7 +84,7 @@ static void render_requests(FILE *out) {
 
 static void render_durations(FILE *out) {
   fprintf(out, "# HELP http_request_duration_seconds Time from request line to "
-               "response completion.\n"
+               "the answer being queued.\n"
                "# TYPE http_request_duration_seconds histogram\n");
   for (int r = 0; r < ROUTE_COUNT; r++) {
     const struct route_stats *s = &stats[r];
