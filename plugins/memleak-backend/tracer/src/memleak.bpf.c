@@ -45,19 +45,36 @@ struct {
 	__type(value, struct alloc_info);
 } allocs SEC(".maps");
 
+/*
+ * Stacks by a 64-bit hash of their addresses. Not a STACK_TRACE map: that one
+ * keeps one stack per bucket and refuses (-EEXIST) a second stack hashing to
+ * a taken bucket, so one unlucky collision silently strips every allocation
+ * of a stack of its frames for the whole trace.
+ */
+#define MAX_STACKS 16384
+
 struct {
-	__uint(type, BPF_MAP_TYPE_STACK_TRACE);
-	__uint(max_entries, 16384);
-	__uint(key_size, sizeof(__u32));
-	__uint(value_size, MAX_STACK_DEPTH * sizeof(__u64));
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_STACKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u64);
+	__type(value, struct stack_ips);
 } stacks SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16385);
-	__type(key, __s32);
+	__uint(max_entries, MAX_STACKS + 1); /* + NO_STACK */
+	__type(key, __u64);
 	__type(value, struct stack_stats);
 } stack_stats SEC(".maps");
+
+/* bpf_get_stack()'s output is too large for the 512-byte BPF stack. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct stack_ips);
+} stack_scratch SEC(".maps");
 
 /* per thread; LRU so that threads which exited make room by themselves */
 struct {
@@ -124,13 +141,13 @@ static __always_inline int enter(__u32 op, __u64 size, __u64 arg)
 	return 0;
 }
 
-static __always_inline void add_stats(__s32 stack_id, bool is_alloc)
+static __always_inline void add_stats(__u64 stack_hash, bool is_alloc)
 {
-	struct stack_stats *s = bpf_map_lookup_elem(&stack_stats, &stack_id);
+	struct stack_stats *s = bpf_map_lookup_elem(&stack_stats, &stack_hash);
 	if (!s) {
 		struct stack_stats zero = {};
-		bpf_map_update_elem(&stack_stats, &stack_id, &zero, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(&stack_stats, &stack_id);
+		bpf_map_update_elem(&stack_stats, &stack_hash, &zero, BPF_NOEXIST);
+		s = bpf_map_lookup_elem(&stack_stats, &stack_hash);
 		if (!s) {
 			count(C_STATS_MAP_FULL);
 			return;
@@ -147,11 +164,38 @@ static __always_inline void forget(__u64 addr)
 	struct alloc_info *info = bpf_map_lookup_elem(&allocs, &addr);
 	if (!info)
 		return;
-	__s32 stack_id = info->stack_id;
+	__u64 stack_hash = info->stack_hash;
 	if (bpf_map_delete_elem(&allocs, &addr))
 		return; /* another thread freed it first */
-	add_stats(stack_id, false);
+	add_stats(stack_hash, false);
 	count(C_FREES);
+}
+
+/* The caller's user stack, stored once under its hash; NO_STACK on failure. */
+static __always_inline __u64 stack_of(void *ctx)
+{
+	__u32 zero = 0;
+	struct stack_ips *buf = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!buf)
+		return NO_STACK;
+	long len = bpf_get_stack(ctx, buf, sizeof(*buf), BPF_F_USER_STACK);
+	if (len <= 0)
+		return NO_STACK;
+	/* bpf_get_stack leaves the tail as it was: clear it so equal stacks are equal */
+	__u32 n = len / sizeof(__u64);
+	__u64 h = 14695981039346656037ULL; /* FNV-1a, one step per address */
+	for (__u32 i = 0; i < MAX_STACK_DEPTH; i++) {
+		if (i >= n)
+			buf->ip[i] = 0;
+		h = (h ^ buf->ip[i]) * 1099511628211ULL;
+	}
+	if (h == NO_STACK)
+		h = 1;
+	if (!bpf_map_lookup_elem(&stacks, &h) &&
+	    bpf_map_update_elem(&stacks, &h, buf, BPF_NOEXIST) &&
+	    !bpf_map_lookup_elem(&stacks, &h)) /* full, unless another CPU just added it */
+		return NO_STACK;
+	return h;
 }
 
 static __always_inline void record(void *ctx, __u64 addr, __u64 size)
@@ -159,12 +203,10 @@ static __always_inline void record(void *ctx, __u64 addr, __u64 size)
 	struct alloc_info info = {
 		.size = size,
 		.timestamp_ns = bpf_ktime_get_ns(),
-		.stack_id = bpf_get_stackid(ctx, &stacks, BPF_F_USER_STACK),
+		.stack_hash = stack_of(ctx),
 	};
-	if (info.stack_id < 0) {
-		info.stack_id = -1;
+	if (info.stack_hash == NO_STACK)
 		count(C_STACK_FAILED);
-	}
 	long err = bpf_map_update_elem(&allocs, &addr, &info, BPF_NOEXIST);
 	if (err == -17 /* EEXIST */) {
 		/* Its free went unseen; retire the old record so totals stay paired. */
@@ -176,7 +218,7 @@ static __always_inline void record(void *ctx, __u64 addr, __u64 size)
 		count(C_ALLOC_MAP_FULL);
 		return;
 	}
-	add_stats(info.stack_id, true);
+	add_stats(info.stack_hash, true);
 	count(C_ALLOCS);
 }
 

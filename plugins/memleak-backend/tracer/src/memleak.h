@@ -8,11 +8,17 @@
 struct alloc_info {
 	__u64 size;
 	__u64 timestamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__s32 stack_id;     /* -1 when the stack could not be recorded */
-	__u32 pad;
+	__u64 stack_hash;   /* key in `stacks`; NO_STACK when it could not be recorded */
 };
 
-/* Cumulative counts of one stack, keyed by stack id in `stack_stats`. */
+#define NO_STACK 0ULL
+
+/* A user stack as bpf_get_stack() writes it: return addresses, zero-filled. */
+struct stack_ips {
+	__u64 ip[MAX_STACK_DEPTH];
+};
+
+/* Cumulative counts of one stack, keyed by stack hash in `stack_stats`. */
 struct stack_stats {
 	__u64 allocs;
 	__u64 frees;

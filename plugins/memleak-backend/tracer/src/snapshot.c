@@ -12,7 +12,7 @@
 
 /* Live allocations of one stack at this instant. */
 struct stack_agg {
-	int32_t stack_id;
+	uint64_t stack_hash;
 	uint64_t bytes, count, aged_bytes, aged_count;
 	uint64_t allocs, frees;
 };
@@ -29,18 +29,18 @@ uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Kept sorted by stack id; few stacks (≤ the stack map's size) compared with allocations. */
-static struct stack_agg *agg_lookup(struct agg_table *t, int32_t id, bool insert)
+/* Kept sorted by stack hash; few stacks (≤ the stack map's size) compared with allocations. */
+static struct stack_agg *agg_lookup(struct agg_table *t, uint64_t id, bool insert)
 {
 	size_t lo = 0, hi = t->n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (t->v[mid].stack_id < id)
+		if (t->v[mid].stack_hash < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < t->n && t->v[lo].stack_id == id)
+	if (lo < t->n && t->v[lo].stack_hash == id)
 		return &t->v[lo];
 	if (!insert)
 		return NULL;
@@ -54,7 +54,7 @@ static struct stack_agg *agg_lookup(struct agg_table *t, int32_t id, bool insert
 	}
 	memmove(&t->v[lo + 1], &t->v[lo], (t->n - lo) * sizeof(*t->v));
 	t->n++;
-	t->v[lo] = (struct stack_agg){ .stack_id = id };
+	t->v[lo] = (struct stack_agg){ .stack_hash = id };
 	return &t->v[lo];
 }
 
@@ -79,7 +79,7 @@ static int aggregate_allocs(int fd, uint64_t aged_before_ns, struct agg_table *t
 		if (err && err != -ENOENT)
 			return err;
 		for (__u32 i = 0; i < count; i++) {
-			struct stack_agg *a = agg_lookup(t, vals[i].stack_id, true);
+			struct stack_agg *a = agg_lookup(t, vals[i].stack_hash, true);
 			if (!a)
 				return -ENOMEM;
 			bool aged = vals[i].timestamp_ns <= aged_before_ns;
@@ -103,8 +103,8 @@ static int aggregate_allocs(int fd, uint64_t aged_before_ns, struct agg_table *t
 
 static void add_cumulative(int fd, struct agg_table *t)
 {
-	int32_t key, next;
-	int32_t *prev = NULL;
+	uint64_t key, next;
+	uint64_t *prev = NULL;
 	struct stack_stats st;
 	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
 		key = next;
@@ -152,7 +152,7 @@ static int by_aged_bytes(const void *a, const void *b)
 		return x->aged_bytes > y->aged_bytes ? -1 : 1;
 	if (x->bytes != y->bytes)
 		return x->bytes > y->bytes ? -1 : 1;
-	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
+	return x->stack_hash < y->stack_hash ? -1 : x->stack_hash > y->stack_hash;
 }
 
 /* FNV-1a over the addresses: a key that stays the same for the same stack all trace long. */
@@ -167,11 +167,11 @@ static uint64_t stack_key(const uint64_t *ips, size_t n)
 	return h;
 }
 
-static void write_frames(FILE *out, int stacks_fd, struct symbolizer *sym, int32_t stack_id)
+static void write_frames(FILE *out, int stacks_fd, struct symbolizer *sym, uint64_t stack_hash)
 {
 	uint64_t ips[MAX_STACK_DEPTH] = {0};
 	size_t n = 0;
-	if (stack_id >= 0 && bpf_map_lookup_elem(stacks_fd, &stack_id, ips) == 0)
+	if (stack_hash != NO_STACK && bpf_map_lookup_elem(stacks_fd, &stack_hash, ips) == 0)
 		while (n < MAX_STACK_DEPTH && ips[n])
 			n++;
 	struct frame frames[MAX_STACK_DEPTH];
@@ -181,7 +181,7 @@ static void write_frames(FILE *out, int stacks_fd, struct symbolizer *sym, int32
 	/* frames[0] must be the allocator's caller: skip libc's own frames (strdup, …) */
 	while (first < n && frames[first].in_libc)
 		first++;
-	fprintf(out, "\"key\":\"%s%016llx\",\"frames\":[", stack_id < 0 ? "unknown-" : "",
+	fprintf(out, "\"key\":\"%s%016llx\",\"frames\":[", stack_hash == NO_STACK ? "unknown-" : "",
 		(unsigned long long)stack_key(ips + first, n - first));
 	for (size_t i = first; i < n; i++) {
 		fprintf(out, "%s{\"address\":\"0x%llx\"", i > first ? "," : "",
@@ -240,7 +240,7 @@ int snapshot_write(FILE *out, struct memleak_bpf *skel, struct symbolizer *sym,
 	for (size_t i = 0; i < t.n && i < opts->top; i++) {
 		const struct stack_agg *a = &t.v[i];
 		fputs(i ? ",{" : "{", out);
-		write_frames(out, stacks_fd, sym, a->stack_id);
+		write_frames(out, stacks_fd, sym, a->stack_hash);
 		fprintf(out,
 			",\"outstandingBytes\":%llu,\"outstandingCount\":%llu,\"agedBytes\":%llu,"
 			"\"agedCount\":%llu,\"allocs\":%llu,\"frees\":%llu}",

@@ -7,6 +7,7 @@
  *   calloc N COUNT SIZE  calloc in calloc_blocks(), kept
  *   realloc N FROM TO    malloc(FROM) then realloc to TO in realloc_blocks(), kept
  *   memalign N ALIGN SIZE posix_memalign and aligned_alloc in memalign_blocks(), kept
+ *   spread DEPTH         malloc+free once from each of 2^DEPTH distinct stacks
  *   free K               free the K most recently kept blocks
  *   exit                 exit(0)
  */
@@ -41,6 +42,44 @@ __attribute__((noinline)) void churn_blocks(size_t n, size_t size)
 		sink = malloc(size);
 		free(sink);
 	}
+}
+
+/*
+ * One call path per bit pattern: each level goes down through spread_left
+ * or spread_right, so 2^depth allocations come from 2^depth different
+ * stacks. The two differ (and write `sink` after the call) so the compiler
+ * neither merges them nor turns the calls into jumps.
+ */
+void spread_step(unsigned bits, unsigned depth);
+
+__attribute__((noinline)) void spread_left(unsigned bits, unsigned depth)
+{
+	spread_step(bits, depth);
+	sink = NULL;
+}
+
+__attribute__((noinline)) void spread_right(unsigned bits, unsigned depth)
+{
+	spread_step(bits, depth);
+	sink = (void *)1;
+}
+
+__attribute__((noinline)) void spread_step(unsigned bits, unsigned depth)
+{
+	if (depth == 0) {
+		sink = malloc(16);
+		free(sink);
+	} else if (bits & 1) {
+		spread_left(bits >> 1, depth - 1);
+	} else {
+		spread_right(bits >> 1, depth - 1);
+	}
+}
+
+__attribute__((noinline)) void spread_blocks(unsigned depth)
+{
+	for (unsigned bits = 0; bits < (1u << depth); bits++)
+		spread_step(bits, depth);
 }
 
 __attribute__((noinline)) void calloc_blocks(size_t n, size_t count, size_t size)
@@ -90,6 +129,8 @@ int main(void)
 			realloc_blocks(a, b, c);
 		else if (sscanf(line, "memalign %zu %zu %zu", &a, &b, &c) == 3)
 			memalign_blocks(a, b, c);
+		else if (sscanf(line, "spread %zu", &a) == 1 && a <= 20)
+			spread_blocks((unsigned)a);
 		else if (sscanf(line, "free %zu", &a) == 1)
 			free_kept(a);
 		else if (strncmp(line, "exit", 4) == 0)

@@ -130,6 +130,30 @@ describe('LocalEbpfSource', () => {
     expect(snap.lostEvents).toBe(50);
   });
 
+  it('keeps every stack of a process with thousands of call paths', async () => {
+    // 8192 distinct stacks: a bucketed stack map of 16384 would refuse
+    // hundreds of them, possibly the leak's own, for the rest of the trace.
+    const { target, source } = await traced();
+    await target.run('spread 13');
+    await target.run('leak 5 100');
+    const snap = await source.snapshot(0);
+    expect(snap.allocs).toBe(8192 + 5);
+    expect(snap.lostEvents).toBe(0);
+    expect(stackOf(snap.stacks, 'leak_blocks')).toMatchObject([
+      { outstandingBytes: 500, allocs: 5 },
+    ]);
+  });
+
+  it('counts allocations past the stack table as lost, not as another stack', async () => {
+    const { target, source } = await traced();
+    await target.run('spread 15'); // 32768 stacks, twice the table
+    await target.run('leak 5 100');
+    const snap = await source.snapshot(0);
+    expect(snap.lostEvents).toBe(32768 + 5 - 16384);
+    expect(stackOf(snap.stacks, 'leak_blocks')).toHaveLength(0);
+    expect(snap.outstandingBytes).toBe(500);
+  });
+
   it('lists the top stacks only, with exact totals', async () => {
     const { target, source } = await traced({ topStacks: 1 });
     await target.run('leak 5 100');
