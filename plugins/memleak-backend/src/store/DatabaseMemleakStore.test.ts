@@ -309,7 +309,7 @@ describe('DatabaseMemleakStore', () => {
 
     // A failing replacement leaves the previous list whole (one transaction):
     // the second row violates NOT NULL after the old rows were deleted.
-    const broken = [stack('e'), stack(undefined as unknown as string)];
+    const broken = [stack('e'), stack(null as unknown as string)];
     await expect(store.replaceStacks(traceId, broken)).rejects.toThrow();
     expect((await store.getTrace(traceId))!.stacks).toEqual(newer);
 
