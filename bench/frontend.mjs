@@ -8,8 +8,9 @@
  *    Chromium. From navigation start until the memleak card shows its values
  *    (the service's self-reported memory and the kernel's RSS), against the
  *    catalog's About card showing the entity's description on the same
- *    navigations. Median of --navigations after --warmup; goal ≤ 1 s. The
- *    portal serves a development build, so absolute times are pessimistic.
+ *    navigations. Median of --navigations after --warmup; goal ≤ 1 s, judged
+ *    on a production build of the same app (bench/prodApp.mjs) talking to the
+ *    same backend; the development build `yarn dev` serves is measured too.
  * 2. Bundle size: one esbuild run per plugin entry with identical options
  *    (bundle, minify, ESM, browser), the memleak plugin against
  *    @backstage/plugin-kubernetes. Everything a Backstage app ships anyway
@@ -29,14 +30,18 @@ import zlib from 'node:zlib';
 import { openBrowser } from '../plugins/memleak/e2e/browser.mjs';
 import {
   APP_URL,
+  BACKEND_URL,
   ROOT,
   startPortal,
   stopStartedPortals,
 } from '../plugins/memleak/e2e/portal.mjs';
 import { onSignals } from '../plugins/memleak/e2e/signals.mjs';
+import { buildProductionApp, serveProductionApp } from './prodApp.mjs';
 
 const GOAL_MS = 1000;
-const ENTITY_URL = `${APP_URL}/catalog/default/component/leaker-c`;
+const ENTITY_PATH = '/catalog/default/component/leaker-c';
+const PROD_PORT = 3001;
+const PROD_ORIGIN = `http://localhost:${PROD_PORT}`;
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -92,58 +97,96 @@ function watchForData() {
   });
 }
 
+/** Median card times over `navigations` loads of `url` after `warmup`. */
+async function sampleNavigations(page, url, label) {
+  const samples = [];
+  let firstLoad;
+  for (let i = 0; i < warmup + navigations; i++) {
+    await page.goto(url, { waitUntil: 'commit' });
+    await page.waitForFunction(
+      () => window.__cardTimes?.memleak && window.__cardTimes?.about,
+      undefined,
+      { timeout: 60_000 },
+    );
+    const times = await page.evaluate(() => ({
+      ...window.__cardTimes,
+      // When the app's scripts have run: what the page costs before any card.
+      scripts:
+        performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
+    }));
+    const kind =
+      i < warmup ? `warm-up ${i + 1}` : `navigation ${i - warmup + 1}`;
+    log(
+      `${label} ${kind}: memleak card ${round(times.memleak)} ms, About card ` +
+        `${round(times.about)} ms, scripts done ${round(times.scripts)} ms`,
+    );
+    if (i >= warmup) samples.push(times);
+    else firstLoad ??= times;
+  }
+  const memleakMs = median(samples.map(s => s.memleak));
+  const aboutMs = median(samples.map(s => s.about));
+  return {
+    memleakCardMedianMs: round(memleakMs),
+    aboutCardMedianMs: round(aboutMs),
+    memleakCardMaxMs: round(Math.max(...samples.map(s => s.memleak))),
+    // The plugin's own share: how much later than the About card it shows.
+    memleakAfterAboutMedianMs: round(
+      median(samples.map(s => s.memleak - s.about)),
+    ),
+    appScriptsDoneMedianMs: round(median(samples.map(s => s.scripts))),
+    // The first warm-up: nothing cached yet.
+    memleakCardFirstLoadMs: firstLoad && round(firstLoad.memleak),
+    ratio: Number((memleakMs / aboutMs).toFixed(2)),
+    meetsGoal: memleakMs <= GOAL_MS,
+  };
+}
+
 async function measureTimeToData() {
   let browser;
+  let closeProdApp;
   const teardown = async () => {
     await browser?.close();
+    await closeProdApp?.();
     await stopStartedPortals();
   };
   onSignals(teardown, log);
   const portal = await startPortal({ log });
   try {
+    // Built while the portal runs: the same backend serves both builds.
+    const prodDir = path.join(ROOT, '.memleak/bench/prod-app');
+    buildProductionApp({ outDir: prodDir, origin: PROD_ORIGIN, log });
+    closeProdApp = await serveProductionApp({
+      dir: prodDir,
+      port: PROD_PORT,
+      backendUrl: BACKEND_URL,
+    });
     browser = await openBrowser();
-    onSignals(teardown, log);
     const { context, page } = browser;
     await context.addInitScript(watchForData);
-    const samples = [];
-    for (let i = 0; i < warmup + navigations; i++) {
-      await page.goto(ENTITY_URL, { waitUntil: 'commit' });
-      await page.waitForFunction(
-        () => window.__cardTimes?.memleak && window.__cardTimes?.about,
-        undefined,
-        { timeout: 60_000 },
-      );
-      const times = await page.evaluate(() => ({
-        ...window.__cardTimes,
-        // When the app's scripts have run: what the page costs before any card.
-        scripts:
-          performance.getEntriesByType('navigation')[0]
-            .domContentLoadedEventEnd,
-      }));
-      const kind =
-        i < warmup ? `warm-up ${i + 1}` : `navigation ${i - warmup + 1}`;
-      log(
-        `${kind}: memleak card ${round(times.memleak)} ms, About card ` +
-          `${round(times.about)} ms, scripts done ${round(times.scripts)} ms`,
-      );
-      if (i >= warmup) samples.push(times);
-    }
-    const memleakMs = median(samples.map(s => s.memleak));
-    const aboutMs = median(samples.map(s => s.about));
+    const development = await sampleNavigations(
+      page,
+      `${APP_URL}${ENTITY_PATH}`,
+      'dev',
+    );
+    const production = await sampleNavigations(
+      page,
+      `${PROD_ORIGIN}${ENTITY_PATH}`,
+      'prod',
+    );
     return {
       navigations,
-      memleakCardMedianMs: round(memleakMs),
-      aboutCardMedianMs: round(aboutMs),
-      memleakCardMaxMs: round(Math.max(...samples.map(s => s.memleak))),
-      // The plugin's own share: how much later than the About card it shows.
-      memleakAfterAboutMedianMs: round(
-        median(samples.map(s => s.memleak - s.about)),
-      ),
-      appScriptsDoneMedianMs: round(median(samples.map(s => s.scripts))),
-      ratio: Number((memleakMs / aboutMs).toFixed(2)),
       goalMs: GOAL_MS,
-      meetsGoal: memleakMs <= GOAL_MS,
-      build: 'development (backstage-cli repo start)',
+      // The goal is judged on what users get: a production build.
+      meetsGoal: production.meetsGoal,
+      production: {
+        ...production,
+        build:
+          'production (Backstage bundler, as backstage-cli package build), served with the backend proxied on one origin',
+      },
+      development: {
+        ...development,
+        build: 'development (backstage-cli repo start)',
+      },
     };
   } finally {
     await teardown();

@@ -101,20 +101,16 @@ describe('TraceSession', () => {
   it('ends with target_exited when the source ends, keeping earlier updates', async () => {
     const source = new SimulatedSource({ stepSec: 2, churn: CHURN });
     let seen = 0;
-    const run = await recordTrace(
-      source,
-      { ...FAST, durationSec: 10 },
-      () => {
-        // by count, not by clock: a loaded machine takes fewer ticks per ms
-        if (++seen === 4) {
-          source.end({
-            level: 'warning',
-            code: 'target_exited',
-            message: 'pid 1 exited',
-          });
-        }
-      },
-    );
+    const run = await recordTrace(source, { ...FAST, durationSec: 10 }, () => {
+      // by count, not by clock: a loaded machine takes fewer ticks per ms
+      if (++seen === 4) {
+        source.end({
+          level: 'warning',
+          code: 'target_exited',
+          message: 'pid 1 exited',
+        });
+      }
+    });
 
     expect(run.end.status).toBe('target_exited');
     expect(run.updates.length).toBeGreaterThanOrEqual(4);
