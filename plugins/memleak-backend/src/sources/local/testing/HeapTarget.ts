@@ -23,7 +23,18 @@ export class HeapTarget {
   /** `binary` may be a launcher that ends by exec'ing the heap target (same pid). */
   static async start(binary: string, args: string[] = []): Promise<HeapTarget> {
     const target = new HeapTarget(binary, args);
-    const ready = await target.nextLine();
+    // A launcher that fails (e.g. unshare where mounts cannot be made
+    // private) exits without a line: say so now, not at the test's timeout.
+    const ready = await Promise.race([
+      target.nextLine(),
+      target.exited.then(code => {
+        throw new Error(
+          `${binary} ${args.join(
+            ' ',
+          )} exited (code ${code}) before the heap target was ready; see its stderr above`,
+        );
+      }),
+    ]);
     if (!ready.startsWith('ready '))
       throw new Error(`heap target said ${ready}`);
     return target;
