@@ -1,18 +1,29 @@
 #!/usr/bin/env node
 /*
- * What tracing costs per malloc(64)+free pair: untraced, under the local eBPF
- * tracer (plugins/memleak-backend/tracer), and under the classic three-probe
- * bpftrace script (uprobe malloc, uretprobe malloc, uprobe free), in one run.
+ * What tracing costs per malloc(64)+free pair, in one run: untraced; the
+ * floor (empty BPF programs at exactly the tracer's attach points, attached by
+ * the tracer's own loader with --floor: what the probes cost before any work
+ * of ours); under the local eBPF tracer (plugins/memleak-backend/tracer); and
+ * under the classic three-probe bpftrace script (uprobe malloc, uretprobe
+ * malloc, uprobe free at its entry).
  *
- *   node bench/overhead.mjs [--iterations N] [--repetitions N]
+ *   node bench/overhead.mjs [--iterations N] [--repetitions N] [--rounds N]
  *
  * Needs root (or CAP_BPF + CAP_PERFMON), gcc, make, clang, bpftool, bpftrace.
- * Prints one JSON object; ratio = (ours − untraced) / (bpftrace − untraced).
- * Each figure is the median of the repetitions, each in a fresh process.
+ * Prints one JSON object. Figures are the loop thread's CPU time per pair.
+ * Each round measures every mode back to back, each in a fresh process (the
+ * median of its repetitions); a figure is the median over the rounds and a
+ * ratio the median of the rounds' ratios, so load that drifts during the run
+ * hits both sides of a ratio alike.
+ *   ratioToFloor    = (ours − untraced) / (floor − untraced)   goal ≤ 1.25
+ *   ratioToBpftrace = (ours − untraced) / (bpftrace − untraced)
+ * bpfNsPerRun: one more run of each with kernel.bpf_stats_enabled, the time
+ * spent inside each BPF program per run (the stats add their own cost, so
+ * these runs stay out of the figures above).
  * `oursFreeAtEntryNsPerPair` shows what probing free past its NULL check saves.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,13 +32,15 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const tracerDir = join(root, 'plugins/memleak-backend/tracer');
 const tracerBin = join(tracerDir, 'build/memleak-tracer');
 const loopBin = join(tracerDir, 'build/alloc-loop');
+const GOAL_RATIO_TO_FLOOR = 1.25;
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
   return i > 0 ? Number(process.argv[i + 1]) : fallback;
 }
 const iterations = option('iterations', 200_000);
-const repetitions = option('repetitions', 5);
+const repetitions = option('repetitions', 3);
+const rounds = option('rounds', 5);
 
 /** Resolves with the first line of `child`'s stdout that `match` accepts. */
 function waitForLine(child, match, what, timeoutMs = 30_000) {
@@ -63,7 +76,15 @@ function libcOf(pid) {
   return line.slice(line.indexOf('/'));
 }
 
+/** Ids of the BPF programs loaded now (bpftool lists no owner pids here). */
+function bpfPrograms() {
+  return JSON.parse(
+    execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' }),
+  );
+}
+
 async function attachOurs(pid, extraArgs = []) {
+  const before = new Set(bpfPrograms().map(p => p.id));
   const tracer = spawn(tracerBin, ['--pid', String(pid), ...extraArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -72,15 +93,23 @@ async function attachOurs(pid, extraArgs = []) {
   );
   if (ready.type !== 'ready')
     throw new Error(`memleak-tracer: ${ready.message}`);
+  if (ready.floor !== extraArgs.includes('--floor'))
+    throw new Error(`memleak-tracer ignored ${extraArgs.join(' ')}`);
   found.freeOffset ??= ready.freeOffset;
   found.freeProbe ??= ready.freeProbe;
-  return () => tracer.stdin.end('quit\n');
+  const programs = bpfPrograms().filter(p => !before.has(p.id));
+  return {
+    programs: () =>
+      bpfPrograms().filter(p => programs.some(q => q.id === p.id)),
+    detach: () => tracer.stdin.end('quit\n'),
+  };
 }
 
 const found = {};
 
 const attachers = {
-  untraced: async () => () => {},
+  untraced: async () => ({ detach: () => {} }),
+  floor: pid => attachOurs(pid, ['--floor']),
   ours: pid => attachOurs(pid),
   // the same tracer with free probed at its first (single-stepped) instruction
   oursFreeAtEntry: pid => attachOurs(pid, ['--free-at-entry']),
@@ -105,12 +134,15 @@ const attachers = {
     }
     // "Attaching N probes..." is printed before the last probe is in place.
     await new Promise(r => setTimeout(r, 1000));
-    return () => bt.kill('SIGINT');
+    return { detach: () => bt.kill('SIGINT') };
   },
 };
 
-/** ns per pair, median of the repetitions, with `mode` attached to the loop. */
-async function measure(mode) {
+/**
+ * ns per pair (median of the repetitions) with `mode` attached to a fresh
+ * loop; with `bpfStats`, also the ns per run inside each BPF program.
+ */
+async function measure(mode, { bpfStats = false } = {}) {
   const loop = spawn(loopBin, [String(iterations), String(repetitions)], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -119,41 +151,81 @@ async function measure(mode) {
       ' ',
     )[1],
   );
-  const detach = await attachers[mode](pid);
+  const attached = await attachers[mode](pid);
   const samples = [];
   const done = new Promise(resolve => loop.once('exit', resolve));
   createInterface({ input: loop.stdout }).on('line', l =>
     samples.push(Number(l)),
   );
-  loop.stdin.end('go\n');
-  await done;
-  detach();
+  if (bpfStats) setBpfStats(true);
+  try {
+    loop.stdin.end('go\n');
+    await done;
+  } finally {
+    if (bpfStats) setBpfStats(false);
+  }
+  let perRun;
+  if (bpfStats) {
+    perRun = Object.fromEntries(
+      attached
+        .programs()
+        .filter(p => p.run_cnt > 0)
+        .map(p => [p.name, Math.round((p.run_time_ns / p.run_cnt) * 10) / 10]),
+    );
+  }
+  attached.detach();
   if (samples.length !== repetitions)
     throw new Error(`${mode}: got ${samples.length} samples`);
-  return median(samples);
+  return { nsPerPair: median(samples), perRun };
+}
+
+const BPF_STATS = '/proc/sys/kernel/bpf_stats_enabled';
+function setBpfStats(on) {
+  writeFileSync(BPF_STATS, on ? '1' : '0');
 }
 
 execFileSync('make', ['-s', '-C', tracerDir, 'all', 'build/alloc-loop'], {
   stdio: 'inherit',
 });
-const ns = {};
-for (const mode of ['untraced', 'ours', 'bpftrace', 'oursFreeAtEntry']) {
-  ns[mode] = await measure(mode);
+const modes = ['untraced', 'floor', 'ours', 'bpftrace', 'oursFreeAtEntry'];
+const ns = Object.fromEntries(modes.map(m => [m, []]));
+for (let r = 0; r < rounds; r++) {
+  for (const mode of modes) ns[mode].push((await measure(mode)).nsPerPair);
+  console.error(
+    `round ${r + 1}/${rounds}: ${modes
+      .map(m => `${m} ${ns[m][r].toFixed(1)}`)
+      .join(', ')} ns/pair`,
+  );
 }
-const round = x => Math.round(x * 10) / 10;
+const bpfNsPerRun = {
+  ours: (await measure('ours', { bpfStats: true })).perRun,
+  floor: (await measure('floor', { bpfStats: true })).perRun,
+};
+
+const round1 = x => Math.round(x * 10) / 10;
+const round3 = x => Math.round(x * 1000) / 1000;
+const added = (mode, r) => ns[mode][r] - ns.untraced[r];
+const ratioOverRounds = baseline =>
+  median(ns.ours.map((_, r) => added('ours', r) / added(baseline, r)));
+const ratioToFloor = round3(ratioOverRounds('floor'));
 console.log(
   JSON.stringify({
     iterations,
     repetitions,
-    untracedNsPerPair: round(ns.untraced),
-    oursNsPerPair: round(ns.ours),
-    bpftraceNsPerPair: round(ns.bpftrace),
-    ratio:
-      Math.round(
-        ((ns.ours - ns.untraced) / (ns.bpftrace - ns.untraced)) * 1000,
-      ) / 1000,
+    rounds,
+    untracedNsPerPair: round1(median(ns.untraced)),
+    floorNsPerPair: round1(median(ns.floor)),
+    oursNsPerPair: round1(median(ns.ours)),
+    bpftraceNsPerPair: round1(median(ns.bpftrace)),
+    ratioToFloor,
+    ratioToBpftrace: round3(ratioOverRounds('bpftrace')),
+    bpfNsPerRun,
     freeOffset: found.freeOffset,
     freeProbe: found.freeProbe,
-    oursFreeAtEntryNsPerPair: round(ns.oursFreeAtEntry),
+    oursFreeAtEntryNsPerPair: round1(median(ns.oursFreeAtEntry)),
+    goal: {
+      ratioToFloor: GOAL_RATIO_TO_FLOOR,
+      met: ratioToFloor <= GOAL_RATIO_TO_FLOOR,
+    },
   }),
 );

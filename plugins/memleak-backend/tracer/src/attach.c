@@ -56,8 +56,8 @@ static int attach_one(struct attachment *a, struct bpf_program *prog, int pid, c
 }
 
 int attach_probes(struct memleak_bpf *skel, int pid, const char *libc_file,
-		  const struct elf_module *libc, int free_at_entry, struct attachment *out, char *err,
-		  size_t errlen)
+		  const struct elf_module *libc, const struct attach_opts *opts, struct attachment *out,
+		  char *err, size_t errlen)
 {
 	memset(out, 0, sizeof(*out));
 	for (size_t i = 0; i < sizeof(SPECS) / sizeof(SPECS[0]); i++) {
@@ -73,7 +73,7 @@ int attach_probes(struct memleak_bpf *skel, int pid, const char *libc_file,
 		size_t n = elf_module_read(libc, func_off, code, sizeof(code));
 		struct probe_offset at = spec->kind == FREE ? free_probe_offset(code, n)
 							    : entry_probe_offset(code, n);
-		if (spec->kind == FREE && free_at_entry)
+		if (spec->kind == FREE && opts->free_at_entry)
 			at = (struct probe_offset){ 0, "entry (--free-at-entry)" };
 		struct probe *p = &out->probes[out->nprobes++];
 		*p = (struct probe){ spec->function, func_off + at.offset, at.offset, at.how, NULL,
@@ -89,14 +89,15 @@ int attach_probes(struct memleak_bpf *skel, int pid, const char *libc_file,
 			continue;
 		/* Return probe first: an entry seen without its return would leave the thread "inside". */
 		if (p->with_return) {
-			struct bpf_program *ret = spec->kind == MMAP ? skel->progs.mmap_return
-								     : skel->progs.alloc_return;
+			struct bpf_program *ret = opts->floor	      ? skel->progs.empty
+						  : spec->kind == MMAP ? skel->progs.mmap_return
+								       : skel->progs.alloc_return;
 			int e = attach_one(out, ret, pid, libc_file, p->file_offset, 1, p->function, err, errlen);
 			if (e)
 				return e;
 		}
-		int e = attach_one(out, spec->entry(skel), pid, libc_file, p->file_offset, 0, p->function,
-				   err, errlen);
+		struct bpf_program *entry = opts->floor ? skel->progs.empty : spec->entry(skel);
+		int e = attach_one(out, entry, pid, libc_file, p->file_offset, 0, p->function, err, errlen);
 		if (e)
 			return e;
 	}

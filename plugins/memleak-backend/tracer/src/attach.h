@@ -29,13 +29,18 @@ struct attachment {
 	const char *free_how;
 };
 
+struct attach_opts {
+	int free_at_entry; /* for benchmarks: what skipping free's NULL check saves */
+	int floor;         /* for benchmarks: empty programs at the same points */
+};
+
 /*
  * Attaches every probe; on failure returns -errno with a message in err and
  * leaves what was attached for attachment_detach.
  */
 int attach_probes(struct memleak_bpf *skel, int pid, const char *libc_file,
-		  const struct elf_module *libc, int free_at_entry, struct attachment *out, char *err,
-		  size_t errlen);
+		  const struct elf_module *libc, const struct attach_opts *opts, struct attachment *out,
+		  char *err, size_t errlen);
 void attachment_detach(struct attachment *a);
 void attachment_print_probes(FILE *out, const struct attachment *a);
 #endif

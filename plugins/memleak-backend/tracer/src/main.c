@@ -1,7 +1,7 @@
 /*
  * memleak-tracer: traces the heap of one process with eBPF.
  *
- *   memleak-tracer --pid N [--max-allocs N] [--top N] [--free-at-entry] [--verbose]
+ *   memleak-tracer --pid N [--max-allocs N] [--top N] [--free-at-entry] [--floor] [--verbose]
  *
  * Speaks JSON lines on stdout: one "ready" (or "error", exit 3), then one
  * "snapshot" per `snapshot <minAgeMs>` read on stdin; `quit` (or EOF)
@@ -33,7 +33,7 @@ struct options {
 	unsigned max_allocs;
 	unsigned top;
 	int verbose;
-	int free_at_entry; /* for benchmarks: what skipping free's NULL check saves */
+	struct attach_opts attach;
 };
 
 static int verbose;
@@ -47,7 +47,7 @@ static int libbpf_log(enum libbpf_print_level level, const char *fmt, va_list ap
 
 static void usage(void)
 {
-	fprintf(stderr, "usage: memleak-tracer --pid N [--max-allocs N] [--top N] [--free-at-entry] [--verbose]\n");
+	fprintf(stderr, "usage: memleak-tracer --pid N [--max-allocs N] [--top N] [--free-at-entry] [--floor] [--verbose]\n");
 	exit(2);
 }
 
@@ -59,7 +59,9 @@ static struct options parse_args(int argc, char **argv)
 		if (!strcmp(a, "--verbose"))
 			o.verbose = 1;
 		else if (!strcmp(a, "--free-at-entry"))
-			o.free_at_entry = 1;
+			o.attach.free_at_entry = 1;
+		else if (!strcmp(a, "--floor"))
+			o.attach.floor = 1;
 		else if (!strcmp(a, "--pid") && v)
 			o.pid = atoi(argv[++i]);
 		else if (!strcmp(a, "--max-allocs") && v)
@@ -108,9 +110,9 @@ static const struct mapping *find_glibc(int pid, struct maps *maps)
 	}
 }
 
-static void print_ready(int pid, const struct mapping *libc, const struct attachment *a)
+static void print_ready(int pid, const struct mapping *libc, const struct attachment *a, int floor)
 {
-	printf("{\"type\":\"ready\",\"pid\":%d,\"libc\":", pid);
+	printf("{\"type\":\"ready\",\"pid\":%d,\"floor\":%s,\"libc\":", pid, floor ? "true" : "false");
 	json_string(stdout, libc->path);
 	printf(",\"freeOffset\":%llu,\"freeProbe\":", (unsigned long long)a->free_offset);
 	json_string(stdout, a->free_how);
@@ -198,7 +200,7 @@ int main(int argc, char **argv)
 
 	struct attachment att;
 	char why[512];
-	err = attach_probes(skel, o.pid, libc_file, libc_elf, o.free_at_entry, &att, why, sizeof(why));
+	err = attach_probes(skel, o.pid, libc_file, libc_elf, &o.attach, &att, why, sizeof(why));
 	if (err) {
 		attachment_detach(&att);
 		if (kill(o.pid, 0) && errno == ESRCH)
@@ -209,7 +211,7 @@ int main(int argc, char **argv)
 	}
 	/* Opened now, not earlier: a pid reused after this point cannot fool the exit check. */
 	int pidfd = pidfd_open(o.pid);
-	print_ready(o.pid, libc, &att);
+	print_ready(o.pid, libc, &att, o.attach.floor);
 
 	struct symbolizer sym;
 	symbolizer_init(&sym, o.pid, libc);
