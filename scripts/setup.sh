@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
-# Installs what memleak needs on a Debian/Ubuntu machine, then the Yarn workspace.
-#   scripts/setup.sh dev    build tools for leaker-c and the eBPF tracer
-#   scripts/setup.sh test   the above plus what the test suites run against
+# Installs what memleak needs on a Debian/Ubuntu machine that already has
+# Node.js >= 20, npm, gcc and make (and Go >= 1.26 for the test bed), then the
+# Yarn workspace, and puts a `yarn` command on PATH.
+#   scripts/setup.sh dev      build tools for leaker-c and the eBPF tracer
+#   scripts/setup.sh testbed  the above plus what the test bed builds and runs with
+#   scripts/setup.sh test     all of the above plus what the test suites run against
 # Packages already present are not reinstalled; apt needs root (or sudo).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -9,9 +12,22 @@ MODE="${1:-dev}"
 
 DEV_PKGS=(gcc make pkg-config libmicrohttpd-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libcap2-bin)
 TEST_PKGS=(bpftrace prometheus chromium postgresql libclang-rt-14-dev procps)
+# The test bed: clang 19 and llvm-strip for the gadget image, ip for the pods'
+# network namespaces, openssl for its certificates, curl for readiness checks.
+TESTBED_PKGS=(clang-19 llvm-19 iproute2 openssl curl ca-certificates)
 
 want=("${DEV_PKGS[@]}")
-[ "$MODE" = test ] && want+=("${TEST_PKGS[@]}")
+case "$MODE" in
+  dev) ;;
+  testbed) want+=("${TESTBED_PKGS[@]}") ;;
+  test) want+=("${TESTBED_PKGS[@]}" "${TEST_PKGS[@]}") ;;
+  *) echo "setup: unknown mode $MODE (dev, testbed, test)" >&2; exit 2 ;;
+esac
+# cargo fetches the crate that carries the gadget's libbpf headers; Debian 12's
+# own cargo is too old for the registry's sparse protocol, cargo-web is not.
+if [ "$MODE" != dev ] && ! command -v cargo >/dev/null; then
+  want+=(cargo-web)
+fi
 
 missing=()
 for p in "${want[@]}"; do
@@ -36,4 +52,18 @@ if [ -n "${CI:-}" ]; then
   "${YARN[@]}" install --immutable
 else
   "${YARN[@]}" install
+fi
+
+# A `yarn` on PATH for the README's commands: Yarn 1 only hands over to the
+# release committed in .yarn/releases (yarnPath), which is the one that runs.
+if ! command -v yarn >/dev/null; then
+  echo "setup: installing a yarn launcher (npm install -g yarn@1.22.22; it runs the committed Yarn 4)"
+  if [ "$(id -u)" -eq 0 ] || [ -w "$(npm prefix -g)" ]; then
+    npm install -g --silent yarn@1.22.22
+  else
+    sudo npm install -g --silent yarn@1.22.22
+  fi
+fi
+if [ "$MODE" != dev ] && ! command -v go >/dev/null; then
+  echo "setup: Go >= 1.26 is not on PATH; the test bed (yarn testbed) needs it: https://go.dev/doc/install" >&2
 fi
