@@ -51,7 +51,12 @@ export type NoticeCode =
   | 'interrupted'
   | 'source_error'
   | 'cluster_unreachable'
-  | 'gadget_missing';
+  | 'gadget_missing'
+  | 'gadget_not_allowed'
+  | 'gadget_version_skew'
+  | 'rbac_denied'
+  | 'stacks_lost'
+  | 'metrics_unavailable';
 
 /** Something the user should know about a trace or report. @public */
 export interface Notice {

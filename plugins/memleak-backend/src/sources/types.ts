@@ -98,6 +98,8 @@ export interface AllocationSource {
   snapshot(minAgeMs: number): Promise<LedgerSnapshot>;
   /** Detaches; safe to call twice and after a failure. */
   stop(): Promise<void>;
+  /** Notices gathered while running (lost stacks, version skew), once each. */
+  drainNotices?(): Array<Omit<Notice, 'at'>>;
   /**
    * Resolves when the source ends on its own (target exited, source crashed),
    * with the notice saying why. Never resolves for a healthy running source.

@@ -45,7 +45,7 @@ export interface SessionUpdate {
 }
 
 export interface SessionEnd {
-  status: Exclude<TraceStatus, 'running' | 'interrupted'>;
+  status: Exclude<TraceStatus, 'running'>;
   last?: SessionUpdate;
 }
 
@@ -161,7 +161,10 @@ export class TraceSession {
     }
     if (ended) {
       await this.notify(ended);
-      status = ended.code === 'target_exited' ? 'target_exited' : 'failed';
+      status =
+        ended.code === 'target_exited' || ended.code === 'interrupted'
+          ? ended.code
+          : 'failed';
     }
     return { status, last };
   }
@@ -173,6 +176,7 @@ export class TraceSession {
       optional(context?.rssBytes),
       optional(context?.reportedBytes),
     ]);
+    for (const notice of source.drainNotices?.() ?? []) await this.notify(notice);
     const judgement = this.judge.add(ledger);
     const update: SessionUpdate = {
       elapsedSec,

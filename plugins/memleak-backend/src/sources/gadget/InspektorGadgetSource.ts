@@ -1,0 +1,288 @@
+import type { Duplex } from 'node:stream';
+import type { Notice, TraceTarget } from '@internal/plugin-memleak-common';
+import { HeapLedger } from '../../ledger';
+import { AllocationSource, LedgerSnapshot, SourceError } from '../types';
+import { GadgetClient, GadgetRun } from './GadgetClient';
+import { GrpcError } from './grpc';
+import {
+  DATASOURCE_ARRAY,
+  decodeGadgetInfo,
+  decodeRecords,
+  EVENT_DATA,
+  EVENT_GADGET_INFO,
+  EVENT_LOG_SHIFT,
+  GadgetEvent,
+  InfoResponse,
+} from './protocol';
+import { TraceMallocFeeder } from './traceMalloc';
+
+type SourceNotice = Omit<Notice, 'at'>;
+
+/** logrus' warning level: "lost N samples" is a warning. */
+const LOG_LEVEL_WARN = 3;
+const LOST_SAMPLES = /lost (\d+) samples/;
+const STACK_LOST = /stack with ID (\d+) is lost/;
+
+export interface InspektorGadgetSourceOptions {
+  target: TraceTarget;
+  /** Opens a byte stream to the gadget service (a port-forward to the node's gadget pod). */
+  connect: () => Promise<Duplex>;
+  /** Gadget image, e.g. `trace_malloc:v0.55.0`. */
+  image: string;
+  /** KubeManager selection, collect-ustack, and the cluster's extra params. */
+  params: Record<string, string>;
+  /** Ends the gadget server-side after this long even if we vanish. */
+  timeoutSec: number;
+  /** Inspektor Gadget version the image was built for (`v0.55.0`): other versions get a notice. */
+  expectedVersion?: string;
+  maxLiveAllocations?: number;
+  topStacks?: number;
+  /** Seconds to wait for the gadget to start (GadgetInfo). */
+  startTimeoutSec?: number;
+}
+
+/**
+ * Heap growth of one pod from Inspektor Gadget's `trace_malloc`: runs the
+ * gadget over gRPC, decodes each event by the field layout its GadgetInfo
+ * announced, and pairs allocations and frees in a HeapLedger. Losses are
+ * never silent: sequence gaps and "lost N samples" logs count as lost events.
+ */
+export class InspektorGadgetSource implements AllocationSource {
+  readonly target: TraceTarget;
+  readonly ended: Promise<SourceNotice>;
+  /** What the gadget service said of itself, once started. */
+  info?: InfoResponse;
+  private notices: SourceNotice[] = [];
+  private readonly ledger: HeapLedger;
+  private client?: GadgetClient;
+  private run?: GadgetRun;
+  private feeders = new Map<number, TraceMallocFeeder>();
+  private stopping = false;
+  private resolveEnded!: (notice: SourceNotice) => void;
+  private stacksLost = 0;
+  /** Resolves when the consume loop finishes, however it finishes. */
+  private consumed: Promise<void> = Promise.resolve();
+
+  constructor(private readonly options: InspektorGadgetSourceOptions) {
+    this.target = options.target;
+    this.ledger = new HeapLedger({
+      maxLiveAllocations: options.maxLiveAllocations,
+    });
+    this.ended = new Promise(resolve => (this.resolveEnded = resolve));
+  }
+
+  async start(): Promise<void> {
+    const { options } = this;
+    let stream: Duplex;
+    try {
+      stream = await options.connect();
+    } catch (error) {
+      throw error instanceof SourceError
+        ? error
+        : new SourceError({
+            level: 'error',
+            code: 'attach_failed',
+            message: `Could not reach Inspektor Gadget for ${this.target.label}: ${
+              (error as Error).message
+            }`,
+          });
+    }
+    this.client = await GadgetClient.connect(stream).catch(error => {
+      stream.destroy();
+      throw this.attachError(error);
+    });
+    this.info = await this.client.getInfo().catch(error => {
+      this.client?.close();
+      throw this.attachError(error);
+    });
+    this.checkVersion(this.info);
+
+    this.run = this.client.run({
+      imageName: options.image,
+      paramValues: options.params,
+      logLevel: LOG_LEVEL_WARN,
+      timeoutNs: options.timeoutSec * 1e9,
+    });
+    const started = new Promise<void>((resolve, reject) => {
+      this.consumed = this.consume(resolve).then(
+        () => {
+          reject(this.attachError(new Error('the gadget ended before it started')));
+          this.finish();
+        },
+        error => {
+          reject(this.attachError(error));
+          this.finish(error);
+        },
+      );
+    });
+    const timeoutSec = options.startTimeoutSec ?? 60;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            this.attachError(
+              new Error(`no answer from the gadget within ${timeoutSec} s`),
+            ),
+          ),
+        timeoutSec * 1000,
+      );
+    });
+    try {
+      await Promise.race([started, timeout]);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  async snapshot(minAgeMs: number): Promise<LedgerSnapshot> {
+    // trace_malloc's timestamps are wall-clock nanoseconds.
+    return this.ledger.snapshot(Date.now(), minAgeMs, {
+      top: this.options.topStacks,
+    });
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.run?.stop();
+    // The server answers a stop by ending the stream; don't wait forever.
+    const bounded = new Promise<void>(resolve => setTimeout(resolve, 5000).unref());
+    await Promise.race([this.consumed.catch(() => undefined), bounded]);
+    this.run?.cancel();
+    this.client?.close();
+  }
+
+  drainNotices(): SourceNotice[] {
+    const out = this.notices;
+    this.notices = [];
+    return out;
+  }
+
+  /** Counts of what was decoded, for tests and benchmarks. */
+  get stats() {
+    let records = 0;
+    for (const f of this.feeders.values()) records += f.records;
+    return { records, stacksLost: this.stacksLost, ...this.ledger.stats };
+  }
+
+  private async consume(onStarted: () => void): Promise<void> {
+    for await (const event of this.run!.events()) {
+      this.ledger.noteSeq(event.seq);
+      if (event.type === EVENT_DATA) {
+        this.onData(event);
+      } else if (event.type === EVENT_GADGET_INFO) {
+        this.onGadgetInfo(event);
+        onStarted();
+      } else if (event.type >> EVENT_LOG_SHIFT) {
+        this.onLog(event.type >> EVENT_LOG_SHIFT, Buffer.from(event.payload).toString('utf8'));
+      }
+    }
+  }
+
+  private onGadgetInfo(event: GadgetEvent): void {
+    const info = decodeGadgetInfo(event.payload);
+    this.feeders.clear();
+    for (const ds of info.dataSources) {
+      if (TraceMallocFeeder.matches(ds)) {
+        this.feeders.set(ds.id, new TraceMallocFeeder(ds, this.ledger));
+      }
+    }
+    if (this.feeders.size === 0) {
+      throw new Error(
+        `${this.options.image} has no trace_malloc data source (got ${info.dataSources
+          .map(d => d.name)
+          .join(', ')}); is the image a trace_malloc build?`,
+      );
+    }
+    this.arrays = new Set(
+      info.dataSources.filter(d => d.type === DATASOURCE_ARRAY).map(d => d.id),
+    );
+  }
+
+  private arrays = new Set<number>();
+
+  private onData(event: GadgetEvent): void {
+    const feeder = this.feeders.get(event.dataSourceID);
+    if (!feeder) return;
+    for (const record of decodeRecords(
+      event.payload,
+      this.arrays.has(event.dataSourceID),
+    )) {
+      feeder.feed(record);
+    }
+  }
+
+  private onLog(level: number, text: string): void {
+    const lost = LOST_SAMPLES.exec(text);
+    if (lost) {
+      this.ledger.addLost(Number(lost[1]));
+      return;
+    }
+    if (STACK_LOST.test(text)) {
+      if (this.stacksLost++ === 0) {
+        this.notices.push({
+          level: 'warning',
+          code: 'stacks_lost',
+          message:
+            "Inspektor Gadget's stack map is full: some allocations have no stack (they still count toward growth).",
+        });
+      }
+      return;
+    }
+    // logrus: 0 panic, 1 fatal, 2 error, 3 warning
+    if (level <= 2) {
+      this.notices.push({
+        level: 'warning',
+        code: 'source_error',
+        message: `Inspektor Gadget: ${text}`,
+      });
+    }
+  }
+
+  private checkVersion(info: InfoResponse): void {
+    const expected = this.options.expectedVersion;
+    const actual = info.serverVersion || info.version;
+    if (expected && actual && normalize(actual) !== normalize(expected)) {
+      this.notices.push({
+        level: 'warning',
+        code: 'gadget_version_skew',
+        message: `Inspektor Gadget on the node is ${actual}; the gadget image ${this.options.image} is built for ${expected}. Install ${expected} or set memleak.kubernetes.gadget.image to a matching trace_malloc tag.`,
+      });
+    }
+  }
+
+  private attachError(error: unknown): SourceError {
+    if (error instanceof SourceError) return error;
+    const message = (error as Error).message ?? String(error);
+    const notAllowed = /not allowed|allowed-gadgets|disallow/i.test(message);
+    return new SourceError({
+      level: 'error',
+      code: notAllowed ? 'gadget_not_allowed' : 'attach_failed',
+      message: notAllowed
+        ? `Inspektor Gadget refused ${this.options.image}: ${message}. Allow it in the gadget daemon's configuration (operator.oci.allowed-gadgets) or install Inspektor Gadget with its defaults.`
+        : `Inspektor Gadget could not trace ${this.target.label}: ${message}`,
+    });
+  }
+
+  /** The stream ended: fine when we stopped it, an interruption otherwise. */
+  private finish(error?: unknown): void {
+    if (this.stopping) return;
+    const why =
+      error instanceof GrpcError || error instanceof Error
+        ? error.message
+        : 'the gadget stream ended';
+    this.resolveEnded({
+      level: 'error',
+      code: 'interrupted',
+      message: `The trace of ${this.target.label} was cut off: ${why}. Data up to then is kept.`,
+    });
+  }
+}
+
+function normalize(v: string): string {
+  return v.trim().replace(/^v/, '');
+}
