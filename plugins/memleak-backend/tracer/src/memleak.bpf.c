@@ -68,7 +68,7 @@ struct {
 	__type(value, struct stack_stats);
 } stack_stats SEC(".maps");
 
-/* bpf_get_stack()'s output is too large for the 512-byte BPF stack. */
+/* A stack is too large for the 512-byte BPF stack: walked into this buffer. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
@@ -171,34 +171,53 @@ static __always_inline void forget(__u64 addr)
 	count(C_FREES);
 }
 
-/* The caller's user stack, stored once under its hash; NO_STACK on failure. */
-static __always_inline __u64 stack_of(void *ctx)
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME 1099511628211ULL
+
+/*
+ * The caller's user stack, caller first, stored once under its hash; NO_STACK
+ * on failure. A frame-pointer walk of our own rather than bpf_get_stack(): the
+ * kernel's walk reads on until a read faults, and glibc leaves a frame pointer
+ * of 1 (or 0) below main and its threads' start, so every walk ended in a
+ * page fault — half of what tracing a pair cost. Ours stops, without reading,
+ * at a frame pointer that is misaligned or not above the previous frame.
+ */
+static __always_inline __u64 stack_of(struct pt_regs *ctx)
 {
 	__u32 zero = 0;
 	struct stack_ips *buf = bpf_map_lookup_elem(&stack_scratch, &zero);
 	if (!buf)
 		return NO_STACK;
-	long len = bpf_get_stack(ctx, buf, sizeof(*buf), BPF_F_USER_STACK);
-	if (len <= 0)
-		return NO_STACK;
-	/* bpf_get_stack leaves the tail as it was: clear it so equal stacks are equal */
-	__u32 n = len / sizeof(__u64);
-	__u64 h = 14695981039346656037ULL; /* FNV-1a, one step per address */
+	__u64 ip = PT_REGS_IP(ctx), fp = PT_REGS_FP(ctx), lowest = PT_REGS_SP(ctx);
+	__u64 h = FNV_OFFSET;
+	__u32 n = 0;
 	for (__u32 i = 0; i < MAX_STACK_DEPTH; i++) {
-		if (i >= n)
-			buf->ip[i] = 0;
-		h = (h ^ buf->ip[i]) * 1099511628211ULL;
+		buf->ip[i] = ip;
+		h = (h ^ ip) * FNV_PRIME;
+		n = i + 1;
+		struct { __u64 next, ret; } frame;
+		if (fp < lowest || (fp & 7) ||
+		    bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || frame.ret == 0)
+			break;
+		lowest = fp + sizeof(frame);
+		ip = frame.ret;
+		fp = frame.next;
 	}
 	if (h == NO_STACK)
 		h = 1;
-	if (!bpf_map_lookup_elem(&stacks, &h) &&
-	    bpf_map_update_elem(&stacks, &h, buf, BPF_NOEXIST) &&
+	if (bpf_map_lookup_elem(&stacks, &h))
+		return h;
+	/* new: zero the scratch buffer's tail (an earlier, deeper stack) so the copy ends at n */
+	for (__u32 i = 0; i < MAX_STACK_DEPTH; i++)
+		if (i >= n)
+			buf->ip[i] = 0;
+	if (bpf_map_update_elem(&stacks, &h, buf, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&stacks, &h)) /* full, unless another CPU just added it */
 		return NO_STACK;
 	return h;
 }
 
-static __always_inline void record(void *ctx, __u64 addr, __u64 size)
+static __always_inline void record(struct pt_regs *ctx, __u64 addr, __u64 size)
 {
 	struct alloc_info info = {
 		.size = size,
@@ -222,7 +241,7 @@ static __always_inline void record(void *ctx, __u64 addr, __u64 size)
 	count(C_ALLOCS);
 }
 
-static __always_inline int leave(void *ctx, __u64 ret)
+static __always_inline int leave(struct pt_regs *ctx, __u64 ret)
 {
 	__u32 tid;
 	if (!is_target(&tid))

@@ -13,7 +13,7 @@ struct alloc_info {
 
 #define NO_STACK 0ULL
 
-/* A user stack as bpf_get_stack() writes it: return addresses, zero-filled. */
+/* A user stack, caller first: return addresses, zero-filled. */
 struct stack_ips {
 	__u64 ip[MAX_STACK_DEPTH];
 };
