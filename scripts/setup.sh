@@ -11,7 +11,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODE="${1:-dev}"
 
 DEV_PKGS=(gcc make pkg-config libmicrohttpd-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libcap2-bin)
-TEST_PKGS=(bpftrace prometheus chromium postgresql libclang-rt-14-dev procps)
+# The deploy suite lints scripts (shellcheck) and builds TechDocs (python3-venv).
+TEST_PKGS=(bpftrace prometheus chromium postgresql libclang-rt-14-dev procps shellcheck python3-venv)
 # The test bed: clang 19 and llvm-strip for the gadget image, ip for the pods'
 # network namespaces, openssl for its certificates, curl for readiness checks.
 TESTBED_PKGS=(clang-19 llvm-19 iproute2 openssl curl ca-certificates)
@@ -66,4 +67,10 @@ if ! command -v yarn >/dev/null; then
 fi
 if [ "$MODE" != dev ] && ! command -v go >/dev/null; then
   echo "setup: Go >= 1.26 is not on PATH; the test bed (yarn testbed) needs it: https://go.dev/doc/install" >&2
+fi
+# The deploy suite's own tools (npm packages, upstream Prometheus, the TechDocs
+# generator): without them only that suite fails, and says what is missing.
+if [ "$MODE" = test ]; then
+  bash "$ROOT/deploy-tests/setup.sh" ||
+    echo "setup: deploy-tests/setup.sh failed; the deploy suite will say what is missing" >&2
 fi

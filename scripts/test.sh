@@ -4,12 +4,12 @@
 # leaker-c's suite and the browser end-to-end test, then prints one line
 # `N passed, N failed` totalling all of them. Exit code 1 if anything failed.
 #   scripts/test.sh            everything
-#   scripts/test.sh jest ...   only the named suites (lint tsc jest leaker e2e)
+#   scripts/test.sh jest ...   only the named suites (lint tsc jest leaker e2e deploy)
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-cd "$ROOT"
+cd "$ROOT" || exit 1
 SUITES=("$@")
-[ ${#SUITES[@]} -eq 0 ] && SUITES=(lint tsc jest leaker e2e)
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(lint tsc jest leaker e2e deploy)
 
 bash scripts/setup.sh test || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}"
@@ -61,6 +61,7 @@ for suite in "${SUITES[@]}"; do
       CI=true bash scripts/with-postgres.sh "${YARN[@]}" backstage-cli repo test \
         --json --outputFile="$OUT/jest.json"
       if [ -s "$OUT/jest.json" ]; then
+        # shellcheck disable=SC2016 # JavaScript, not shell
         read -r p f <<<"$(node -e '
           const r = require(process.argv[1]);
           // Suites that crashed before running tests count as failures too.
@@ -83,8 +84,14 @@ for suite in "${SUITES[@]}"; do
       node plugins/memleak/e2e/run.mjs 2>&1 | tee "$OUT/e2e.txt"
       record_summary e2e e2e "$OUT/e2e.txt"
       ;;
+    deploy)
+      banner "deploy (manifests, Prometheus, dashboard, compose, scripts, docs, test bed)"
+      make -s -C leaker-c || { record deploy 0 1; continue; }
+      node deploy-tests/run.mjs 2>&1 | tee "$OUT/deploy.txt"
+      record_summary deploy deploy "$OUT/deploy.txt"
+      ;;
     *)
-      echo "unknown suite $suite (lint tsc jest leaker e2e)"; record "$suite" 0 1 ;;
+      echo "unknown suite $suite (lint tsc jest leaker e2e deploy)"; record "$suite" 0 1 ;;
   esac
 done
 

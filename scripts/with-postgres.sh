@@ -77,6 +77,7 @@ if [[ "$(id -u)" -eq 0 ]]; then
 fi
 
 started=0
+# shellcheck disable=SC2317 # called by the EXIT trap
 cleanup() {
   if [[ $started -eq 1 ]]; then
     as_owner "$BINDIR/pg_ctl" -D "$DATADIR" -m immediate -w stop >/dev/null 2>&1 ||
