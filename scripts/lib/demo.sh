@@ -33,7 +33,8 @@ run() {
 quote() {
   local out="" a
   for a in "$@"; do
-    if [[ "$a" =~ ^[A-Za-z0-9_./:=@%+,{}-]+$ ]]; then
+    # Braces only without commas: {a,b} would be brace-expanded when pasted.
+    if [[ "$a" =~ ^[A-Za-z0-9_./:=@%+,{}-]+$ && ! ("$a" == *[{}]* && "$a" == *,*) ]]; then
       out+=" $a"
     elif [[ "$a" != *"'"* ]]; then
       out+=" '$a'"
