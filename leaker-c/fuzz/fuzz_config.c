@@ -50,7 +50,8 @@ static void check_accepted(const struct leaker_config *c) {
   check(c->max_mb >= 1 && c->max_mb <= 65536);
   check(c->cache_max_mb >= 1 && c->cache_max_mb <= 65536);
   check(c->mode == LEAK_MODE_LEAK || c->mode == LEAK_MODE_STEADY ||
-        c->mode == LEAK_MODE_CACHE);
+        c->mode == LEAK_MODE_CACHE || c->mode == LEAK_MODE_REALLOC ||
+        c->mode == LEAK_MODE_PARTIAL);
   check(memchr(c->bind_addr_text, '\0', sizeof c->bind_addr_text) != NULL);
   check(memchr(c->pid_file, '\0', sizeof c->pid_file) != NULL);
 }

@@ -53,6 +53,10 @@ const char *leak_mode_name(enum leak_mode mode) {
     return "steady";
   case LEAK_MODE_CACHE:
     return "cache";
+  case LEAK_MODE_REALLOC:
+    return "realloc";
+  case LEAK_MODE_PARTIAL:
+    return "partial";
   }
   return "unknown";
 }
@@ -107,13 +111,18 @@ static int load_uint(config_lookup_fn lookup, void *ctx,
 
 static int load_mode(const char *value, struct leaker_config *out, char *err,
                      size_t err_len) {
-  static const char expected[] = "one of leak, steady, cache";
+  static const char expected[] =
+      "one of leak, steady, cache, realloc, partial";
   if (value == NULL || strcmp(value, "leak") == 0)
     out->mode = LEAK_MODE_LEAK;
   else if (strcmp(value, "steady") == 0)
     out->mode = LEAK_MODE_STEADY;
   else if (strcmp(value, "cache") == 0)
     out->mode = LEAK_MODE_CACHE;
+  else if (strcmp(value, "realloc") == 0)
+    out->mode = LEAK_MODE_REALLOC;
+  else if (strcmp(value, "partial") == 0)
+    out->mode = LEAK_MODE_PARTIAL;
   else
     return fail_value(err, err_len, "LEAK_MODE", value, expected);
   return 0;
@@ -173,7 +182,9 @@ static int check_combination(const struct leaker_config *c, char *err,
     return -1;
   }
   unsigned long chunk_kb = c->chunk_kb;
-  if (c->mode == LEAK_MODE_LEAK && (unsigned long)c->max_mb * 1024 < chunk_kb) {
+  bool grows = c->mode == LEAK_MODE_LEAK || c->mode == LEAK_MODE_REALLOC ||
+               c->mode == LEAK_MODE_PARTIAL;
+  if (grows && (unsigned long)c->max_mb * 1024 < chunk_kb) {
     snprintf(err, err_len,
              "invalid LEAK_MAX_MB=%u: must hold at least one LEAK_CHUNK_KB=%u "
              "chunk (LEAK_MAX_MB in [%lu, 65536])",

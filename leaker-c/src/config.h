@@ -14,6 +14,8 @@ enum leak_mode {
   LEAK_MODE_LEAK,   /* allocate and keep forever, up to LEAK_MAX_MB */
   LEAK_MODE_STEADY, /* allocate and free the same sizes: nothing accumulates */
   LEAK_MODE_CACHE,  /* bounded LRU cache: grows to CACHE_MAX_MB, then plateaus */
+  LEAK_MODE_REALLOC, /* one buffer grown by realloc, up to LEAK_MAX_MB */
+  LEAK_MODE_PARTIAL, /* frees 7 of every 8 chunks at once, keeps the 8th */
 };
 
 #define CONFIG_PID_FILE_MAX 1024

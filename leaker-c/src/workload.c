@@ -28,10 +28,15 @@ static pthread_mutex_t wake_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t wake;
 static atomic_bool stopping;
 
-/* leak mode: a list threaded through the first word of each chunk.
- * Chunks are never freed, so readers walk it without a lock. */
+/* leak and partial modes: a list threaded through the first word of each
+ * kept chunk. Chunks are never freed, so readers walk it without a lock. */
 static _Atomic(void *) leak_head;
 static unsigned long leak_chunks;
+
+/* realloc mode: realloc moves the journal, so readers take the lock shared. */
+static unsigned char *journal;
+static size_t journal_bytes;
+static pthread_rwlock_t journal_lock = PTHREAD_RWLOCK_INITIALIZER;
 
 /* cache mode: the LRU owns its values; readers take the lock shared. */
 static struct lru_cache *cache;
@@ -119,6 +124,84 @@ static void leak_step(void) {
 STACK_FRAME void *leak_thread(void *arg) {
   (void)arg;
   run_schedule(leak_step);
+  return NULL;
+}
+
+/* ---- realloc ---- */
+
+/* An append-only journal: LEAK_CHUNK_KB more every interval. Calls realloc
+ * itself, so its stacks name it; each call may move the buffer, which is
+ * why an allocation-age view never sees these bytes grow old. */
+STACK_FRAME void journal_append(void) {
+  size_t grown = journal_bytes + chunk_bytes;
+  pthread_rwlock_wrlock(&journal_lock);
+  unsigned char *p = realloc(journal, grown);
+  if (p == NULL) {
+    pthread_rwlock_unlock(&journal_lock);
+    fprintf(stderr, "realloc: realloc(%zu) failed\n", grown);
+    return;
+  }
+  memset(p + journal_bytes, fill_for(grown / chunk_bytes) | 1, chunk_bytes);
+  journal = p;
+  journal_bytes = grown;
+  pthread_rwlock_unlock(&journal_lock);
+  if (config.leak_log)
+    fprintf(stderr, "realloc: append %zu held_kb=%zu\n", grown / chunk_bytes,
+            grown / 1024);
+}
+
+static void journal_step(void) {
+  if (journal_bytes + chunk_bytes <= (size_t)config.max_mb * 1024 * 1024)
+    journal_append();
+}
+
+STACK_FRAME void *journal_thread(void *arg) {
+  (void)arg;
+  run_schedule(journal_step);
+  return NULL;
+}
+
+/* ---- partial ---- */
+
+#define SESSIONS_PER_STEP 8
+
+static unsigned long sessions_opened;
+
+/* A session of LEAK_CHUNK_KB; the caller closes it, except the one it forgets. */
+STACK_FRAME void *session_open(void) {
+  void *s = alloc_touched_pages(chunk_bytes, fill_for(sessions_opened));
+  if (s != NULL)
+    sessions_opened++;
+  return s;
+}
+
+/* Opens 8 sessions, closes 7 at once and forgets the first (up to LEAK_MAX_MB):
+ * most of what session_open allocates is freed young, the rest stays. */
+static void session_step(void) {
+  bool keep = (leak_chunks + 1) * config.chunk_kb <=
+              (unsigned long)config.max_mb * 1024;
+  for (int i = 0; i < SESSIONS_PER_STEP; i++) {
+    void *s = session_open();
+    if (s == NULL) {
+      fprintf(stderr, "partial: malloc(%zu) failed\n", chunk_bytes);
+      return;
+    }
+    if (i == 0 && keep) {
+      *(void **)s = atomic_load(&leak_head);
+      atomic_store(&leak_head, s);
+      leak_chunks++;
+    } else {
+      free(s);
+    }
+  }
+  if (config.leak_log)
+    fprintf(stderr, "partial: kept %lu opened=%lu held_kb=%lu\n", leak_chunks,
+            sessions_opened, leak_chunks * config.chunk_kb);
+}
+
+STACK_FRAME void *session_thread(void *arg) {
+  (void)arg;
+  run_schedule(session_step);
   return NULL;
 }
 
@@ -221,6 +304,12 @@ int workload_start(const struct leaker_config *cfg) {
       return -1;
     body = cache_thread;
     name = "cache";
+  } else if (cfg->mode == LEAK_MODE_REALLOC) {
+    body = journal_thread;
+    name = "journal";
+  } else if (cfg->mode == LEAK_MODE_PARTIAL) {
+    body = session_thread;
+    name = "sessions";
   }
   if (pthread_create(&thread, NULL, body, NULL) != 0)
     return -1;
@@ -263,10 +352,17 @@ static int scan_value(void *value, void *ctx) {
 
 size_t workload_scan_held(uint64_t *sum) {
   struct scan_state st = {0, 0};
-  if (config.mode == LEAK_MODE_LEAK) {
+  if (config.mode == LEAK_MODE_LEAK || config.mode == LEAK_MODE_PARTIAL) {
     for (void *p = atomic_load(&leak_head); p != NULL && !atomic_load(&stopping);
          p = *(void **)p)
       scan_value(p, &st);
+  } else if (config.mode == LEAK_MODE_REALLOC) {
+    pthread_rwlock_rdlock(&journal_lock);
+    if (journal != NULL) {
+      st.sum += scan_bytes(journal, journal_bytes);
+      st.bytes += journal_bytes;
+    }
+    pthread_rwlock_unlock(&journal_lock);
   } else if (config.mode == LEAK_MODE_CACHE && cache != NULL) {
     pthread_rwlock_rdlock(&cache_lock);
     lru_cache_for_each(cache, scan_value, &st);

@@ -5,6 +5,10 @@
  *   leak   - leak_thread() -> leak_memory_chunk(): kept forever, up to LEAK_MAX_MB
  *   steady - steady_thread() -> steady_churn_chunk(): freed right away
  *   cache  - cache_thread() -> cache_insert_entry(): bounded LRU of CACHE_MAX_MB
+ *   realloc - journal_thread() -> journal_append(): one buffer grown by
+ *            realloc, up to LEAK_MAX_MB (moved each time: it never ages)
+ *   partial - session_thread() -> session_open(): 8 chunks per interval,
+ *            7 freed at once, the 8th kept, up to LEAK_MAX_MB
  * The function names are part of the product: eBPF stack traces show them. */
 #ifndef LEAKER_WORKLOAD_H
 #define LEAKER_WORKLOAD_H

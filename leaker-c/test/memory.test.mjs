@@ -83,6 +83,62 @@ test('leak: growth stops at LEAK_MAX_MB', async t => {
   );
 });
 
+for (const [mode, what] of [
+  ['realloc', 'one buffer grown by realloc'],
+  ['partial', 'the one chunk in 8 it keeps'],
+]) {
+  test(`${mode}: RSS grows by ${what}, chunks x LEAK_CHUNK_KB (within 5 %)`, async t => {
+    const leaker = await Leaker.start({
+      env: {
+        LEAK_MODE: mode,
+        LEAK_START_DELAY_S: '0',
+        LEAK_INTERVAL_MS: '100',
+        LEAK_CHUNK_KB: '1024',
+        LEAK_MAX_MB: '512',
+      },
+    });
+    t.after(() => leaker.stop());
+    const first = await leaker.waitForChunk(5);
+    const last = await leaker.waitForChunk(35);
+    const growth = last - first;
+    const expected = 30 * 1024;
+    t.diagnostic(`30 chunks of 1 MiB: RSS +${growth} KiB`);
+    assert.ok(
+      Math.abs(growth - expected) <= expected * 0.05,
+      `RSS grew ${growth} KiB, expected ${expected} KiB`,
+    );
+    if (mode === 'partial') {
+      const opened = /opened=(\d+)/.exec(leaker.lines.at(-1))[1];
+      assert.ok(Number(opened) >= 8 * 35, `only ${opened} sessions opened`);
+    }
+  });
+}
+
+test('realloc and partial: growth stops at LEAK_MAX_MB', async t => {
+  for (const mode of ['realloc', 'partial']) {
+    const leaker = await Leaker.start({
+      env: {
+        LEAK_MODE: mode,
+        LEAK_START_DELAY_S: '0',
+        LEAK_INTERVAL_MS: '20',
+        LEAK_CHUNK_KB: '1024',
+        LEAK_MAX_MB: '8',
+      },
+    });
+    t.after(() => leaker.stop());
+    await leaker.waitForChunk(8);
+    const atLimit = leaker.rssKiB();
+    await sleep(1000); // 50 more intervals
+    const later = leaker.rssKiB();
+    t.diagnostic(`${mode}: at limit ${atLimit} KiB, 1 s later ${later} KiB`);
+    assert.equal(leaker.chunks, 8, mode);
+    assert.ok(
+      Math.abs(later - atLimit) < 2 * MiB,
+      `${mode} still moving: ${later - atLimit} KiB`,
+    );
+  }
+});
+
 test('steady: RSS stays flat (within 5 MiB) under the same malloc traffic', async t => {
   const leaker = await Leaker.start({
     env: {

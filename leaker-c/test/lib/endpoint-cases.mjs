@@ -295,7 +295,18 @@ export function defineEndpointTests(bin, label) {
         { LEAK_MODE: 'cache', CACHE_MAX_MB: '2', LEAK_CHUNK_KB: '4096' },
         /CACHE_MAX_MB=2.*at least one/,
       ],
-      [{ LEAK_MODE: 'bogus' }, /LEAK_MODE="bogus".*leak, steady, cache/],
+      [
+        { LEAK_MODE: 'realloc', LEAK_MAX_MB: '1', LEAK_CHUNK_KB: '4096' },
+        /LEAK_MAX_MB=1.*at least one LEAK_CHUNK_KB/,
+      ],
+      [
+        { LEAK_MODE: 'partial', LEAK_MAX_MB: '1', LEAK_CHUNK_KB: '4096' },
+        /LEAK_MAX_MB=1.*at least one LEAK_CHUNK_KB/,
+      ],
+      [
+        { LEAK_MODE: 'bogus' },
+        /LEAK_MODE="bogus".*leak, steady, cache, realloc, partial/,
+      ],
       [{ LEAK_MODE: 'LEAK' }, /LEAK_MODE="LEAK"/],
       [{ BIND_ADDR: 'localhost' }, /BIND_ADDR="localhost".*IPv4 or IPv6/],
       [{ LEAK_LOG: 'yes' }, /LEAK_LOG="yes".*0 or 1/],

@@ -13,6 +13,9 @@ export const ROOT = path.resolve(
 export const LEAKER_BIN = path.join(ROOT, 'build/leaker');
 export const LEAKER_ASAN_BIN = path.join(ROOT, 'build/leaker-asan');
 
+/** A line that says how many chunks the workload holds: leak, realloc, partial. */
+const HELD_LINE = /^(?:leak: chunk|realloc: append|partial: kept) (\d+) /;
+
 const running = new Set();
 // Never leave a leaking process behind, whatever happened in the test.
 process.on('exit', () => {
@@ -87,7 +90,7 @@ export class Leaker {
     this.stderr = '';
     this.lines = [];
     this.waiters = [];
-    this.chunks = 0; // from "leak: chunk N" lines
+    this.chunks = 0; // chunks held, from the workload's log lines
     this.child = spawn(bin, [], { env: leakerEnv(bin, env) });
     this.pid = this.child.pid;
     running.add(this.child);
@@ -109,7 +112,7 @@ export class Leaker {
   }
 
   onLine(line) {
-    const chunk = /^leak: chunk (\d+) /.exec(line);
+    const chunk = HELD_LINE.exec(line);
     if (chunk) {
       this.chunks = Number(chunk[1]);
       // Read RSS right away: the next chunk is an interval away.
@@ -161,7 +164,7 @@ export class Leaker {
   /** Waits for "leak: chunk N" and returns the RSS read when it appeared. */
   async waitForChunk(n, timeoutMs = 20000) {
     const { rssKiB } = await this.waitForLine(
-      new RegExp(`^leak: chunk ${n} `),
+      new RegExp(HELD_LINE.source.replace('(\\d+)', String(n))),
       timeoutMs,
     );
     return rssKiB;
