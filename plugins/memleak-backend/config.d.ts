@@ -17,7 +17,23 @@ export interface Config {
       maxLiveAllocations?: number;
       /** Stacks kept per snapshot and shown to users. Default 20. */
       topStacks?: number;
+      /** Seconds between the heartbeats a replica writes for the traces it runs. Default 10. */
+      heartbeatIntervalSec?: number;
+      /**
+       * A running trace whose heartbeat is older than this many seconds belongs to a replica that is
+       * gone and is ended as interrupted. At least twice heartbeatIntervalSec; use the same value on
+       * every replica. Default 30 (three missed heartbeats).
+       */
+      staleAfterSec?: number;
+      /** Seconds between sweeps for such traces (one replica sweeps at a time). Default 30. */
+      sweepIntervalSec?: number;
     };
+    /**
+     * Names this backend replica as the owner of the traces it runs, when several replicas share
+     * one database. Must stay the same across the replica's restarts and differ between replicas.
+     * Default: the host name and the port of backend.listen, e.g. `backstage-7d9c-xk2p:7007`.
+     */
+    instanceId?: string;
     /**
      * Processes on the backend's own host, for the local portal and single-host setups.
      * An entity listed here is traced locally instead of through Kubernetes.

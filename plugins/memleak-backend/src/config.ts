@@ -1,4 +1,5 @@
 import type { Config } from '@backstage/config';
+import os from 'node:os';
 import { TRACE_DURATION_BOUNDS } from '@internal/plugin-memleak-common';
 
 /** Trace limits and defaults, after config and defaults. */
@@ -10,6 +11,12 @@ export interface TraceSettings {
   minAgeSec: number;
   maxLiveAllocations: number;
   topStacks: number;
+  /** How often a replica records that its running traces are alive. */
+  heartbeatIntervalSec: number;
+  /** A running trace without a heartbeat for this long belongs to a replica that is gone. */
+  staleAfterSec: number;
+  /** How often one of the replicas looks for such traces and ends them. */
+  sweepIntervalSec: number;
 }
 
 /** A process on this host that stands for a catalog entity. */
@@ -27,6 +34,11 @@ export interface LocalTarget {
 export interface MemleakSettings {
   trace: TraceSettings;
   localTargets: LocalTarget[];
+  /**
+   * Names this backend replica as the owner of the traces it runs: stable
+   * across its restarts, distinct from every other replica on the database.
+   */
+  instanceId: string;
   tracerPath?: string;
 }
 
@@ -38,7 +50,14 @@ export const DEFAULT_TRACE_SETTINGS: TraceSettings = {
   minAgeSec: 10,
   maxLiveAllocations: 1_000_000,
   topStacks: 20,
+  heartbeatIntervalSec: 10,
+  // three missed heartbeats
+  staleAfterSec: 30,
+  sweepIntervalSec: 30,
 };
+
+/** The column that stores it holds 255 characters. */
+const MAX_INSTANCE_ID_LENGTH = 255;
 
 function bounded(
   config: Config | undefined,
@@ -68,10 +87,19 @@ export function readMemleakSettings(root: Config): MemleakSettings {
     minAgeSec: bounded(t, 'minAgeSec', 0, 600),
     maxLiveAllocations: bounded(t, 'maxLiveAllocations', 1000, 50_000_000),
     topStacks: bounded(t, 'topStacks', 1, 200),
+    heartbeatIntervalSec: bounded(t, 'heartbeatIntervalSec', 1, 300),
+    staleAfterSec: bounded(t, 'staleAfterSec', 2, 3600),
+    sweepIntervalSec: bounded(t, 'sweepIntervalSec', 1, 3600),
   };
   if (trace.defaultDurationSec > trace.maxDurationSec) {
     throw new Error(
       `memleak.trace.defaultDurationSec (${trace.defaultDurationSec}) exceeds maxDurationSec (${trace.maxDurationSec})`,
+    );
+  }
+  // One late heartbeat must not end a live trace.
+  if (trace.staleAfterSec < 2 * trace.heartbeatIntervalSec) {
+    throw new Error(
+      `memleak.trace.staleAfterSec (${trace.staleAfterSec}) must be at least twice heartbeatIntervalSec (${trace.heartbeatIntervalSec})`,
     );
   }
   const localTargets = (cfg?.getOptionalConfigArray('localTargets') ?? []).map(
@@ -97,6 +125,37 @@ export function readMemleakSettings(root: Config): MemleakSettings {
   return {
     trace,
     localTargets,
+    instanceId: readInstanceId(root),
     tracerPath: cfg?.getOptionalString('tracerPath'),
   };
+}
+
+/**
+ * `memleak.instanceId`, else `<hostname>:<backend.listen port>`: a pod keeps
+ * its hostname across container restarts, and two backends on one host
+ * listen on different ports.
+ */
+function readInstanceId(root: Config): string {
+  const configured = root.getOptionalString('memleak.instanceId');
+  if (configured === undefined) {
+    return `${os.hostname()}:${listenPort(root)}`;
+  }
+  const id = configured.trim();
+  if (id.length === 0 || id.length > MAX_INSTANCE_ID_LENGTH) {
+    throw new Error(
+      `memleak.instanceId must be 1 to ${MAX_INSTANCE_ID_LENGTH} characters, got ${JSON.stringify(
+        configured,
+      )}`,
+    );
+  }
+  return id;
+}
+
+/** The port of `backend.listen` (`<port>`, `<host>:<port>` or `{ port }`), read as the backend reads it. */
+function listenPort(root: Config): string {
+  const listen = root.getOptional('backend.listen');
+  if (typeof listen === 'string' || typeof listen === 'number') {
+    return String(listen).split(':').pop() || '7007';
+  }
+  return String(root.getOptionalNumber('backend.listen.port') ?? 7007);
 }

@@ -309,6 +309,9 @@ describe('restart recovery', () => {
       target: { kind: 'local', label: 'pid 4242 (leaker-c)', pid: 4242 },
       durationSec: 60,
       startedAt: new Date(Date.now() - 20_000),
+      // This very backend before its restart: the default memleak.instanceId
+      // of a backend without backend.listen.
+      ownerId: `${os.hostname()}:7007`,
     });
     await store.appendSnapshot(id, {
       t: 1,

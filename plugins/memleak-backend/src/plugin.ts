@@ -29,6 +29,7 @@ export const memleakPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
       },
       async init(deps) {
@@ -40,9 +41,20 @@ export const memleakPlugin = createBackendPlugin({
           store,
           logger: deps.logger,
           settings: settings.trace,
+          ownerId: settings.instanceId,
         });
         await runner.recover();
         deps.lifecycle.addShutdownHook(() => runner.shutdown());
+        // Ends the traces of replicas that stopped heartbeating; the
+        // scheduler's global scope runs it on one replica at a time.
+        await deps.scheduler.scheduleTask({
+          id: 'memleak-sweep-stale-traces',
+          frequency: { seconds: settings.trace.sweepIntervalSec },
+          timeout: { seconds: Math.max(60, settings.trace.sweepIntervalSec) },
+          fn: async () => {
+            await runner.sweep();
+          },
+        });
         const localTargets = new LocalTargets(settings);
         deps.permissionsRegistry.addPermissions(memleakPermissions);
         deps.httpRouter.use(

@@ -383,6 +383,7 @@ describe('permissions', () => {
       target: { kind: 'local', label: 'pid 4242 (leaker-c)', pid: 4242 },
       durationSec: 30,
       startedAt: new Date(Date.now() - 60_000),
+      ownerId: 'test-replica',
     });
     await store.updateTrace(traceId, {
       status: 'completed',

@@ -154,6 +154,8 @@ export interface TraceSummary {
   /** `frames[0].symbol` of the top stack, for one-line displays. */
   topFrame?: string;
   createdBy?: string;
+  /** Shared by the traces one request started, e.g. one per pod of a Kubernetes entity. */
+  groupId?: string;
 }
 
 /** @public */

@@ -1,44 +1,23 @@
-import { mockServices, TestDatabases } from '@backstage/backend-test-utils';
+import { mockServices } from '@backstage/backend-test-utils';
 import type {
   HeapSnapshot,
   Notice,
   StackSummary,
 } from '@internal/plugin-memleak-common';
-import knexFactory, { Knex } from 'knex';
+import type { Knex } from 'knex';
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
-import { DatabaseMemleakStore } from './DatabaseMemleakStore';
+import {
+  createTestDatabases,
+  DATABASE_IDS,
+  DatabaseId,
+} from '../__testUtils__/databases';
+import { DatabaseMemleakStore, staleMessage } from './DatabaseMemleakStore';
 import type { NewTrace } from './types';
 
 jest.setTimeout(60_000);
 
-/*
- * Every case runs on SQLite and on PostgreSQL. PostgreSQL comes from
- * scripts/with-postgres.sh through the connection string variable that
- * TestDatabases reads; Docker is never tried. Without it the PostgreSQL cases
- * fail (TestDatabases would silently leave them out, so the ids are listed here
- * rather than taken from databases.eachSupportedId()).
- */
-const POSTGRES = 'POSTGRES_15';
-const POSTGRES_ENV = 'BACKSTAGE_TEST_DATABASE_POSTGRES15_CONNECTION_STRING';
-const DATABASE_IDS = ['SQLITE_3', POSTGRES] as const;
-type DatabaseId = (typeof DATABASE_IDS)[number];
-
-const databases = TestDatabases.create({
-  ids: [...DATABASE_IDS],
-  disableDocker: true,
-});
-
-async function initDatabase(id: DatabaseId): Promise<Knex> {
-  if (!databases.supports(id)) {
-    throw new Error(
-      `${id} is not available: ${POSTGRES_ENV} is not set; run under scripts/with-postgres.sh`,
-    );
-  }
-  return databases.init(id);
-}
+const { init: initDatabase, openPools } = createTestDatabases();
 
 async function setUp(id: DatabaseId) {
   const knex = await initDatabase(id);
@@ -48,7 +27,12 @@ async function setUp(id: DatabaseId) {
   return { knex, store };
 }
 
+const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
+const MIGRATIONS = ['20261124000000_traces.js', '20261210000000_trace_owner.js'];
+
 const GIB = 2 ** 30;
+const REPLICA_A = 'backstage-0:7007';
+const REPLICA_B = 'backstage-1:7007';
 const T0 = new Date('2026-03-01T10:00:00.000Z');
 const at = (sec: number) => new Date(T0.getTime() + sec * 1000);
 
@@ -60,6 +44,7 @@ function newTrace(overrides: Partial<NewTrace> = {}): NewTrace {
     durationSec: 60,
     startedAt: T0,
     createdBy: 'user:default/guest',
+    ownerId: REPLICA_A,
     ...overrides,
   };
 }
@@ -400,12 +385,15 @@ describe('DatabaseMemleakStore', () => {
   );
 
   it.each(DATABASE_IDS)(
-    'lists running traces and interrupts only those on %s',
+    'lists running traces and interrupts only those of one owner on %s',
     async id => {
       const { store } = await setUp(id);
       const later = await store.createTrace(newTrace({ startedAt: at(20) }));
       const earlier = await store.createTrace(
         newTrace({ entityRef: 'component:default/other', startedAt: at(10) }),
+      );
+      const otherReplica = await store.createTrace(
+        newTrace({ ownerId: REPLICA_B, startedAt: at(15) }),
       );
       const done = await store.createTrace(newTrace({ startedAt: at(0) }));
       await store.updateTrace(done.id, {
@@ -421,11 +409,12 @@ describe('DatabaseMemleakStore', () => {
 
       expect((await store.listRunning()).map(t => t.id)).toEqual([
         earlier.id,
+        otherReplica.id,
         later.id,
       ]);
 
       const now = at(1000);
-      await expect(store.interruptRunning(now)).resolves.toBe(2);
+      await expect(store.interruptRunning(now, REPLICA_A)).resolves.toBe(2);
 
       for (const traceId of [earlier.id, later.id]) {
         const trace = await store.getTrace(traceId);
@@ -448,7 +437,7 @@ describe('DatabaseMemleakStore', () => {
         elapsedSec: 14,
         outstandingBytes: 5 * GIB,
       });
-      // Finished traces are left alone.
+      // Finished traces, and the other replica's running one, are left alone.
       expect(await store.getTrace(done.id)).toMatchObject({
         status: 'completed',
         endedAt: at(60).toISOString(),
@@ -458,18 +447,195 @@ describe('DatabaseMemleakStore', () => {
         status: 'failed',
         notices: [],
       });
+      expect(await store.getTrace(otherReplica.id)).toMatchObject({
+        status: 'running',
+        notices: [],
+      });
+      expect(await store.getTrace(otherReplica.id)).not.toHaveProperty(
+        'endedAt',
+      );
 
-      expect(await store.listRunning()).toEqual([]);
-      await expect(store.interruptRunning(at(2000))).resolves.toBe(0);
+      expect((await store.listRunning()).map(t => t.id)).toEqual([
+        otherReplica.id,
+      ]);
+      await expect(store.interruptRunning(at(2000), REPLICA_A)).resolves.toBe(
+        0,
+      );
       expect((await store.getTrace(later.id))!.notices).toHaveLength(1);
     },
   );
 
   it.each(DATABASE_IDS)(
+    'heartbeats the running traces of one owner on %s',
+    async id => {
+      const { knex, store } = await setUp(id);
+      const mine = await store.createTrace(newTrace());
+      const mineDone = await store.createTrace(newTrace());
+      await store.updateTrace(mineDone.id, {
+        status: 'completed',
+        endedAt: at(5),
+      });
+      const theirs = await store.createTrace(newTrace({ ownerId: REPLICA_B }));
+      const beats = () =>
+        Promise.all(
+          [mine, mineDone, theirs].map(t => heartbeatOf(knex, t.id)),
+        );
+
+      // The first heartbeat is the start.
+      expect(await beats()).toEqual([at(0), at(0), at(0)]);
+      await expect(store.heartbeat(REPLICA_A, at(10))).resolves.toBe(1);
+      expect(await beats()).toEqual([at(10), at(0), at(0)]);
+      await expect(store.heartbeat(REPLICA_A, at(20.5))).resolves.toBe(1);
+      expect(await beats()).toEqual([at(20.5), at(0), at(0)]);
+      await expect(store.heartbeat(REPLICA_B, at(21))).resolves.toBe(1);
+      expect(await beats()).toEqual([at(20.5), at(0), at(21)]);
+      await expect(store.heartbeat('nobody:7007', at(30))).resolves.toBe(0);
+      expect(await beats()).toEqual([at(20.5), at(0), at(21)]);
+    },
+  );
+
+  it.each(DATABASE_IDS)(
+    'sweeps running traces whose owner stopped heartbeating on %s',
+    async id => {
+      const { knex, store } = await setUp(id);
+      const live = await store.createTrace(newTrace());
+      const dead = await store.createTrace(newTrace({ ownerId: REPLICA_B }));
+      const finished = await store.createTrace(
+        newTrace({ ownerId: REPLICA_B }),
+      );
+      await store.updateTrace(finished.id, {
+        status: 'completed',
+        endedAt: at(40),
+      });
+      await store.heartbeat(REPLICA_B, at(80));
+      await store.heartbeat(REPLICA_A, at(100));
+      const staleAfterMs = 30_000;
+
+      // Exactly at the bound is not past it.
+      await expect(store.sweepStale(at(110), staleAfterMs)).resolves.toBe(0);
+      const now = new Date(at(110).getTime() + 1);
+      await expect(store.sweepStale(now, staleAfterMs)).resolves.toBe(1);
+
+      const swept = await store.getTrace(dead.id);
+      expect(swept).toMatchObject({
+        status: 'interrupted',
+        endedAt: now.toISOString(),
+      });
+      expect(swept!.notices).toEqual([
+        {
+          level: 'warning',
+          code: 'interrupted',
+          message: staleMessage(staleAfterMs),
+          at: now.toISOString(),
+        },
+      ]);
+      expect(staleMessage(staleAfterMs)).toBe(
+        'The backend replica running this trace stopped answering (no heartbeat for 30 s); data up to then is kept.',
+      );
+      expect(await store.getTrace(live.id)).toMatchObject({
+        status: 'running',
+        notices: [],
+      });
+      expect(await store.getTrace(finished.id)).toMatchObject({
+        status: 'completed',
+        endedAt: at(40).toISOString(),
+        notices: [],
+      });
+      // Ended once: a later sweep neither ends it again nor adds a notice.
+      await expect(store.sweepStale(at(120), staleAfterMs)).resolves.toBe(0);
+      expect((await store.getTrace(dead.id))!.notices).toHaveLength(1);
+      // A heartbeat does not bring it back.
+      await expect(store.heartbeat(REPLICA_B, at(121))).resolves.toBe(0);
+      expect(await heartbeatOf(knex, dead.id)).toEqual(at(80));
+
+      // A running row from before owners existed never heartbeats: stale.
+      const legacy = await store.createTrace(newTrace({ startedAt: at(119) }));
+      await knex('memleak_traces')
+        .where({ id: legacy.id })
+        .update({ owner_id: null, heartbeat_at: null });
+      await expect(store.sweepStale(at(120), staleAfterMs)).resolves.toBe(1);
+      expect(await store.getTrace(legacy.id)).toMatchObject({
+        status: 'interrupted',
+      });
+      expect(await store.getTrace(live.id)).toMatchObject({
+        status: 'running',
+      });
+    },
+  );
+
+  it.each(DATABASE_IDS)(
+    'ends each stale trace once when replicas sweep at the same time on %s',
+    async id => {
+      // PostgreSQL: two replicas, two connection pools. SQLite serves one
+      // backend process; there the sweeps share its store.
+      const pools = id === 'SQLITE_3' ? undefined : await openPools(id);
+      try {
+        const first = pools
+          ? await DatabaseMemleakStore.create({
+              database: mockServices.database({ knex: pools.open() }),
+            })
+          : (await setUp(id)).store;
+        const second = pools
+          ? await DatabaseMemleakStore.create({
+              database: mockServices.database({ knex: pools.open() }),
+            })
+          : first;
+        const traces = await Promise.all(
+          [1, 2, 3, 4, 5].map(() =>
+            first.createTrace(newTrace({ ownerId: REPLICA_B })),
+          ),
+        );
+
+        const counts = await Promise.all([
+          first.sweepStale(at(100), 30_000),
+          second.sweepStale(at(100), 30_000),
+          first.sweepStale(at(100), 30_000),
+          second.sweepStale(at(100), 30_000),
+        ]);
+        expect(counts.reduce((a, b) => a + b, 0)).toBe(traces.length);
+        for (const trace of traces) {
+          const swept = await first.getTrace(trace.id);
+          expect(swept!.status).toBe('interrupted');
+          expect(swept!.notices).toHaveLength(1);
+        }
+      } finally {
+        await pools?.close();
+      }
+    },
+  );
+
+  it.each(DATABASE_IDS)('lists the traces of a group on %s', async id => {
+    const { store } = await setUp(id);
+    const second = await store.createTrace(
+      newTrace({ groupId: 'group-1', startedAt: at(10) }),
+    );
+    const first = await store.createTrace(
+      newTrace({ groupId: 'group-1', startedAt: at(5) }),
+    );
+    const other = await store.createTrace(newTrace({ groupId: 'group-2' }));
+    const alone = await store.createTrace(newTrace());
+
+    const group = await store.listGroup('group-1');
+    expect(group.map(t => t.id)).toEqual([first.id, second.id]);
+    expect(group.map(t => t.groupId)).toEqual(['group-1', 'group-1']);
+    expect(second).toMatchObject({ groupId: 'group-1' });
+    expect((await store.listGroup('group-2')).map(t => t.id)).toEqual([
+      other.id,
+    ]);
+    await expect(store.listGroup('group-3')).resolves.toEqual([]);
+    expect(alone).not.toHaveProperty('groupId');
+    expect(await store.getTrace(alone.id)).not.toHaveProperty('groupId');
+    expect(await store.getTrace(second.id)).toMatchObject({
+      groupId: 'group-1',
+    });
+  });
+
+  it.each(DATABASE_IDS)(
     'keeps its data across a backend restart on %s',
     async id => {
-      const { first, second, close } = await openTwice(id);
+      const pools = await openPools(id);
       try {
+        const first = pools.open();
         const before = await DatabaseMemleakStore.create({
           database: mockServices.database({ knex: first }),
         });
@@ -485,17 +651,17 @@ describe('DatabaseMemleakStore', () => {
         await first.destroy();
 
         const after = await DatabaseMemleakStore.create({
-          database: mockServices.database({ knex: await second() }),
+          database: mockServices.database({ knex: pools.open() }),
         });
         expect(await after.getTrace(traceId)).toEqual(written);
-        expect(await after.interruptRunning(at(99))).toBe(1);
+        expect(await after.interruptRunning(at(99), REPLICA_A)).toBe(1);
         expect(await after.getTrace(traceId)).toMatchObject({
           status: 'interrupted',
           snapshots: written!.snapshots,
           stacks: written!.stacks,
         });
       } finally {
-        await close();
+        await pools.close();
       }
     },
   );
@@ -514,13 +680,10 @@ describe('DatabaseMemleakStore', () => {
         id: traceId,
       });
       const applied = await knex('knex_migrations').select('name');
-      expect(applied.map(row => row.name)).toEqual([
-        '20261124000000_traces.js',
-      ]);
+      expect(applied.map(row => row.name)).toEqual(MIGRATIONS);
 
       // Every migration can be rolled back, and applied again.
-      const directory = path.resolve(__dirname, '../../migrations');
-      await knex.migrate.rollback({ directory }, true);
+      await knex.migrate.rollback({ directory: MIGRATIONS_DIR }, true);
       for (const table of [
         'memleak_traces',
         'memleak_snapshots',
@@ -535,6 +698,159 @@ describe('DatabaseMemleakStore', () => {
       await expect(fresh.getTrace(traceId)).resolves.toMatchObject({
         id: traceId,
       });
+    },
+  );
+
+  it.each(DATABASE_IDS)(
+    'migrates up from the previous schema with its rows, and back, on %s',
+    async id => {
+      const knex = await initDatabase(id);
+      await knex.migrate.up({ directory: MIGRATIONS_DIR, name: MIGRATIONS[0] });
+      expect(await knex.schema.hasColumn('memleak_traces', 'owner_id')).toBe(
+        false,
+      );
+      // What a backend of the previous version left: a trace it was running
+      // (with a snapshot, a stack and a notice) and a finished one.
+      const running = randomUUID();
+      const finished = randomUUID();
+      const legacyRow = (traceId: string, status: string, sec: number) => ({
+        id: traceId,
+        entity_ref: 'component:default/leaker',
+        target: JSON.stringify({ kind: 'local', label: 'pid 7 (leaker)' }),
+        status,
+        started_at: at(sec),
+        ended_at: status === 'running' ? null : at(sec + 60),
+        duration_sec: 60,
+        elapsed_sec: 12,
+        verdict: 'growing',
+        reason: 'aged bytes grow',
+        growth_bytes_per_sec: 512,
+        outstanding_bytes: 3 * GIB,
+        top_frame: 'leak_a',
+        created_by: null,
+      });
+      await knex('memleak_traces').insert([
+        legacyRow(finished, 'completed', 0),
+        legacyRow(running, 'running', 100),
+      ]);
+      await knex('memleak_snapshots').insert({
+        trace_id: running,
+        t: 2,
+        at: at(102),
+        outstanding_bytes: 3 * GIB,
+        outstanding_count: 3,
+        aged_bytes: GIB,
+        mmap_bytes: 0,
+        allocs: 5,
+        frees: 2,
+        lost_events: 0,
+        rss_bytes: null,
+        reported_bytes: null,
+      });
+      await knex('memleak_stacks').insert({
+        trace_id: running,
+        rank: 0,
+        stack_id: 'a',
+        frames: JSON.stringify(stack('a').frames),
+        outstanding_bytes: 4096,
+        outstanding_count: 4,
+        aged_bytes: 2048,
+        aged_count: 2,
+        allocs: 10,
+        frees: 6,
+        growth_bytes_per_sec: 128.5,
+        verdict: 'growing',
+        reason: 'stack a grows',
+      });
+      await knex('memleak_notices').insert({
+        trace_id: running,
+        at: at(101),
+        level: 'warning',
+        code: 'lost_events',
+        message: 'lost events at 101s',
+      });
+
+      const store = await DatabaseMemleakStore.create({
+        database: mockServices.database({ knex }),
+      });
+      const applied = await knex('knex_migrations').select('name');
+      expect(applied.map(row => row.name)).toEqual(MIGRATIONS);
+
+      const legacy = await store.getTrace(running);
+      expect(legacy).toEqual({
+        id: running,
+        entityRef: 'component:default/leaker',
+        target: { kind: 'local', label: 'pid 7 (leaker)' },
+        status: 'running',
+        startedAt: at(100).toISOString(),
+        durationSec: 60,
+        elapsedSec: 12,
+        verdict: 'growing',
+        reason: 'aged bytes grow',
+        growthBytesPerSec: 512,
+        outstandingBytes: 3 * GIB,
+        topFrame: 'leak_a',
+        snapshots: [
+          snapshot(2, {
+            at: at(102).toISOString(),
+            outstandingBytes: 3 * GIB,
+            outstandingCount: 3,
+            agedBytes: GIB,
+            allocs: 5,
+            frees: 2,
+          }),
+        ],
+        stacks: [stack('a', { reason: 'stack a grows' })],
+        notices: [notice(101)],
+      });
+      expect(await store.getTrace(finished)).toMatchObject({
+        status: 'completed',
+        endedAt: at(60).toISOString(),
+      });
+
+      // The old running trace has no owner: whichever replica starts first
+      // ends it, and leaves a trace of another replica alone.
+      const current = await store.createTrace(
+        newTrace({ ownerId: REPLICA_B, groupId: 'group-1', startedAt: at(150) }),
+      );
+      await expect(store.interruptRunning(at(160), REPLICA_A)).resolves.toBe(
+        1,
+      );
+      expect(await store.getTrace(running)).toMatchObject({
+        status: 'interrupted',
+        endedAt: at(160).toISOString(),
+        notices: [notice(101), expect.objectContaining({ code: 'interrupted' })],
+      });
+      expect(await store.getTrace(current.id)).toMatchObject({
+        status: 'running',
+      });
+
+      // Back to the previous schema: the new columns go, every row stays.
+      await knex.migrate.down({ directory: MIGRATIONS_DIR });
+      for (const column of ['owner_id', 'heartbeat_at', 'group_id']) {
+        expect(await knex.schema.hasColumn('memleak_traces', column)).toBe(
+          false,
+        );
+      }
+      const count = async (table: string) =>
+        Number((await knex(table).count({ n: '*' }))[0].n);
+      expect(await count('memleak_traces')).toBe(3);
+      expect(await count('memleak_snapshots')).toBe(1);
+      expect(await count('memleak_stacks')).toBe(1);
+      expect(await count('memleak_notices')).toBe(2);
+
+      // And up again: the data reads as before, without the owner columns.
+      const reopened = await DatabaseMemleakStore.create({
+        database: mockServices.database({ knex }),
+      });
+      expect(await reopened.getTrace(running)).toMatchObject({
+        status: 'interrupted',
+        snapshots: legacy!.snapshots,
+        stacks: legacy!.stacks,
+      });
+      expect(await reopened.getTrace(current.id)).not.toHaveProperty(
+        'groupId',
+      );
     },
   );
 
@@ -554,41 +870,10 @@ describe('DatabaseMemleakStore', () => {
   );
 });
 
-/**
- * Two separate connection pools onto one database, the way a backend before
- * and after a restart sees it. In-memory SQLite dies with its connection, so
- * SQLite uses a file here; PostgreSQL reconnects to the TestDatabases database.
- */
-async function openTwice(id: DatabaseId): Promise<{
-  first: Knex;
-  second: () => Promise<Knex>;
-  close: () => Promise<void>;
-}> {
-  const opened: Knex[] = [];
-  const open = (config: Knex.Config) => {
-    const knex = knexFactory(config);
-    opened.push(knex);
-    return knex;
-  };
-  let config: Knex.Config;
-  let dir: string | undefined;
-  if (id === 'SQLITE_3') {
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'memleak-store-'));
-    config = {
-      client: 'better-sqlite3',
-      connection: { filename: path.join(dir, 'memleak.sqlite') },
-      useNullAsDefault: true,
-    };
-  } else {
-    const testKnex = await initDatabase(id);
-    config = testKnex.client.config;
-  }
-  return {
-    first: open(config),
-    second: async () => open(config),
-    close: async () => {
-      for (const knex of opened) await knex.destroy();
-      if (dir) fs.rmSync(dir, { recursive: true, force: true });
-    },
-  };
+/** A trace's heartbeat column, read as the row holds it. */
+async function heartbeatOf(knex: Knex, traceId: string): Promise<Date> {
+  const row = await knex('memleak_traces')
+    .where({ id: traceId })
+    .first('heartbeat_at');
+  return new Date(row.heartbeat_at);
 }

@@ -36,6 +36,13 @@ const NOTICES = 'memleak_notices';
 export const INTERRUPTED_MESSAGE =
   'The backend stopped while this trace ran; data up to then is kept.';
 
+/** The notice of a trace whose owner's heartbeat went stale. */
+export function staleMessage(staleAfterMs: number): string {
+  return `The backend replica running this trace stopped answering (no heartbeat for ${
+    staleAfterMs / 1000
+  } s); data up to then is kept.`;
+}
+
 /** {@link MemleakStore} on the plugin's database (SQLite or PostgreSQL). */
 export class DatabaseMemleakStore implements MemleakStore {
   static async create(options: {
@@ -152,29 +159,67 @@ export class DatabaseMemleakStore implements MemleakStore {
     return rows.map(rowToSummary);
   }
 
-  async interruptRunning(now: Date): Promise<number> {
+  async listGroup(groupId: string): Promise<TraceSummary[]> {
+    const rows = await this.db<TraceRow>(TRACES)
+      .where({ group_id: groupId })
+      .orderBy([
+        { column: 'started_at', order: 'asc' },
+        { column: 'id', order: 'asc' },
+      ]);
+    return rows.map(rowToSummary);
+  }
+
+  async heartbeat(ownerId: string, now: Date): Promise<number> {
+    return this.db<TraceRow>(TRACES)
+      .where({ status: 'running', owner_id: ownerId })
+      .update({ heartbeat_at: now });
+  }
+
+  async interruptRunning(now: Date, ownerId: string): Promise<number> {
+    return this.interrupt(
+      now,
+      INTERRUPTED_MESSAGE,
+      q => q.where({ owner_id: ownerId }).orWhereNull('owner_id'),
+    );
+  }
+
+  async sweepStale(now: Date, staleAfterMs: number): Promise<number> {
+    const cutoff = new Date(now.getTime() - staleAfterMs);
+    return this.interrupt(now, staleMessage(staleAfterMs), q =>
+      q.whereNull('heartbeat_at').orWhere('heartbeat_at', '<', cutoff),
+    );
+  }
+
+  /**
+   * Marks the `running` traces that `filter` selects `interrupted`, each with
+   * an `interrupted` notice, in one transaction. One UPDATE decides which
+   * rows: a replica that ends or heartbeats a trace meanwhile, or another
+   * replica sweeping at the same time, cannot get it ended twice.
+   */
+  private async interrupt(
+    now: Date,
+    message: string,
+    filter: (q: Knex.QueryBuilder) => Knex.QueryBuilder,
+  ): Promise<number> {
     return this.db.transaction(async tx => {
-      const running = await tx<TraceRow>(TRACES)
+      const updated: Array<{ id: string }> = await tx(TRACES)
         .where({ status: 'running' })
-        .select('id');
-      if (running.length === 0) {
+        .andWhere(filter)
+        .update({ status: 'interrupted', ended_at: now }, ['id']);
+      if (updated.length === 0) {
         return 0;
       }
-      const ids = running.map(row => row.id);
-      await tx<TraceRow>(TRACES)
-        .whereIn('id', ids)
-        .update({ status: 'interrupted', ended_at: now });
       await tx(NOTICES).insert(
-        ids.map(id =>
+        updated.map(({ id }) =>
           noticeToRow(id, {
             level: 'warning',
             code: 'interrupted',
-            message: INTERRUPTED_MESSAGE,
+            message,
             at: now.toISOString(),
           }),
         ),
       );
-      return ids.length;
+      return updated.length;
     });
   }
 

@@ -35,6 +35,9 @@ export interface TraceRow {
   outstanding_bytes: DbBigint;
   top_frame: string | null;
   created_by: string | null;
+  owner_id: string | null;
+  heartbeat_at: DbTime | null;
+  group_id: string | null;
 }
 
 export interface SnapshotRow {
@@ -135,6 +138,9 @@ export function newTraceToRow(trace: NewTrace): TraceRow {
     outstanding_bytes: 0,
     top_frame: null,
     created_by: trace.createdBy ?? null,
+    owner_id: trace.ownerId,
+    heartbeat_at: trace.startedAt,
+    group_id: trace.groupId ?? null,
   };
 }
 
@@ -180,6 +186,7 @@ export function rowToSummary(row: TraceRow): TraceSummary {
     outstandingBytes: toNumber(row.outstanding_bytes),
     ...(row.top_frame !== null && { topFrame: row.top_frame }),
     ...(row.created_by !== null && { createdBy: row.created_by }),
+    ...(row.group_id !== null && { groupId: row.group_id }),
   };
 }
 

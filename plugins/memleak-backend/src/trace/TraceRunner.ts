@@ -27,6 +27,8 @@ export interface StartTraceOptions {
   durationSec: number;
   context?: SnapshotContext;
   createdBy?: string;
+  /** Shared by the traces one request starts (one per pod, say). */
+  groupId?: string;
 }
 
 /**
@@ -34,6 +36,12 @@ export interface StartTraceOptions {
  * TraceSession and writes everything it reports to the store, so that no
  * trace is ever left `running` — it completes, stops, fails, or is marked
  * interrupted at shutdown and again at the next start.
+ *
+ * Several replicas may share the store. Each trace records this replica as
+ * its owner (`ownerId`), which heartbeats it every `heartbeatIntervalSec`
+ * while it runs; a restart interrupts only this replica's traces, and
+ * {@link TraceRunner.sweep} (scheduled by the plugin) ends the traces of a
+ * replica whose heartbeats stopped.
  */
 export class TraceRunner {
   private readonly running = new Map<
@@ -41,21 +49,69 @@ export class TraceRunner {
     { entityRef: string; session: TraceSession; done: Promise<void> }
   >();
 
+  private readonly heartbeatTimer: NodeJS.Timeout;
+  private heartbeating = false;
+
   constructor(
     private readonly deps: {
       store: MemleakStore;
       logger: LoggerService;
       settings: TraceSettings;
+      /** This replica (`memleak.instanceId`): the owner of the traces it starts. */
+      ownerId: string;
     },
-  ) {}
+  ) {
+    this.heartbeatTimer = setInterval(
+      () => this.heartbeatTick(),
+      deps.settings.heartbeatIntervalSec * 1000,
+    ).unref();
+  }
 
-  /** Marks traces of a previous process `interrupted`; call once at startup. */
-  async recover(): Promise<void> {
-    const n = await this.deps.store.interruptRunning(new Date());
+  /**
+   * Marks this replica's traces left `running` by its previous process (and
+   * ownerless ones from before owners existed) `interrupted`; call once at
+   * startup. Other replicas' traces are theirs, or the sweep's.
+   */
+  async recover(now = new Date()): Promise<void> {
+    const n = await this.deps.store.interruptRunning(now, this.deps.ownerId);
     if (n > 0) {
       this.deps.logger.warn(
         `Marked ${n} trace(s) interrupted by a previous shutdown`,
       );
+    }
+  }
+
+  /** Records that this replica's running traces are alive (the timer calls it). */
+  async heartbeat(now = new Date()): Promise<void> {
+    if (this.running.size > 0) {
+      await this.deps.store.heartbeat(this.deps.ownerId, now);
+    }
+  }
+
+  /**
+   * Ends, as `interrupted`, the running traces of any replica whose last
+   * heartbeat is older than `staleAfterSec`. Returns how many.
+   */
+  async sweep(now = new Date()): Promise<number> {
+    const { store, settings, logger } = this.deps;
+    const n = await store.sweepStale(now, settings.staleAfterSec * 1000);
+    if (n > 0) {
+      logger.warn(
+        `Marked ${n} trace(s) interrupted: the replica running them sent no heartbeat for ${settings.staleAfterSec} s`,
+      );
+    }
+    return n;
+  }
+
+  private async heartbeatTick(): Promise<void> {
+    if (this.heartbeating) return; // the previous one is still waiting for the database
+    this.heartbeating = true;
+    try {
+      await this.heartbeat();
+    } catch (error) {
+      this.deps.logger.warn(`Trace heartbeat failed: ${error}`);
+    } finally {
+      this.heartbeating = false;
     }
   }
 
@@ -87,6 +143,8 @@ export class TraceRunner {
       durationSec: options.durationSec,
       startedAt: new Date(),
       createdBy: options.createdBy,
+      ownerId: this.deps.ownerId,
+      groupId: options.groupId,
     });
     const session = new TraceSession({
       source: options.source,
@@ -166,6 +224,7 @@ export class TraceRunner {
   /** Stops every trace; they end `interrupted` with their data kept. */
   async shutdown(): Promise<void> {
     this.shuttingDown = true;
+    clearInterval(this.heartbeatTimer);
     await Promise.all(
       [...this.running.keys()].map(id => this.stop(id).catch(() => undefined)),
     );

@@ -68,12 +68,26 @@ struct {
 	__type(value, struct stack_stats);
 } stack_stats SEC(".maps");
 
-/* A stack is too large for the 512-byte BPF stack: walked into this buffer. */
+/*
+ * Each read of user memory costs as much as a few map operations, whatever
+ * its size up to a few hundred bytes: the walk reads the stack a window at a
+ * time, from a frame pointer to the end of its page at most (mapped when the
+ * frame is real), and finds the next frames in it.
+ */
+#define WINDOW_WORDS 64
+#define PAGE_SIZE 4096
+
+/* Too large for the 512-byte BPF stack: the walk works in this buffer. */
+struct walk_scratch {
+	struct stack_ips ips;
+	__u64 window[WINDOW_WORDS];
+};
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct stack_ips);
+	__type(value, struct walk_scratch);
 } stack_scratch SEC(".maps");
 
 /* per thread; LRU so that threads which exited make room by themselves */
@@ -182,26 +196,47 @@ static __always_inline void forget(__u64 addr)
  * page fault — half of what tracing a pair cost. Ours stops, without reading,
  * at a frame pointer that is misaligned or not above the previous frame.
  */
+/* Fills w->window from fp on; false when it cannot be read. */
+static __always_inline bool fetch_window(struct walk_scratch *w, __u64 fp, __u64 *len)
+{
+	__u64 n = PAGE_SIZE - (fp & (PAGE_SIZE - 1));
+	if (n > sizeof(w->window))
+		n = sizeof(w->window);
+	if (n < 16)
+		n = 16; /* a frame record straddling two pages */
+	*len = n;
+	return bpf_probe_read_user(w->window, n, (void *)fp) == 0;
+}
+
 static __always_inline __u64 stack_of(struct pt_regs *ctx)
 {
 	__u32 zero = 0;
-	struct stack_ips *buf = bpf_map_lookup_elem(&stack_scratch, &zero);
-	if (!buf)
+	struct walk_scratch *w = bpf_map_lookup_elem(&stack_scratch, &zero);
+	if (!w)
 		return NO_STACK;
 	__u64 ip = PT_REGS_IP(ctx), fp = PT_REGS_FP(ctx), lowest = PT_REGS_SP(ctx);
+	__u64 start = 0, len = 0; /* what w->window holds */
 	__u64 h = FNV_OFFSET;
 	__u32 n = 0;
 	for (__u32 i = 0; i < MAX_STACK_DEPTH; i++) {
-		buf->ip[i] = ip;
+		w->ips.ip[i] = ip;
 		h = (h ^ ip) * FNV_PRIME;
 		n = i + 1;
-		struct { __u64 next, ret; } frame;
-		if (fp < lowest || (fp & 7) ||
-		    bpf_probe_read_user(&frame, sizeof(frame), (void *)fp) || frame.ret == 0)
+		if (fp < lowest || (fp & 7))
 			break;
-		lowest = fp + sizeof(frame);
-		ip = frame.ret;
-		fp = frame.next;
+		if (fp < start || fp + 16 > start + len) {
+			if (!fetch_window(w, fp, &len))
+				break;
+			start = fp;
+		}
+		__u64 k = (fp - start) / 8; /* the frame record {next fp, return address} */
+		if (k >= WINDOW_WORDS - 1)
+			break;
+		ip = w->window[k + 1];
+		if (ip == 0)
+			break;
+		lowest = fp + 16;
+		fp = w->window[k];
 	}
 	if (h == NO_STACK)
 		h = 1;
@@ -210,8 +245,8 @@ static __always_inline __u64 stack_of(struct pt_regs *ctx)
 	/* new: zero the scratch buffer's tail (an earlier, deeper stack) so the copy ends at n */
 	for (__u32 i = 0; i < MAX_STACK_DEPTH; i++)
 		if (i >= n)
-			buf->ip[i] = 0;
-	if (bpf_map_update_elem(&stacks, &h, buf, BPF_NOEXIST) &&
+			w->ips.ip[i] = 0;
+	if (bpf_map_update_elem(&stacks, &h, &w->ips, BPF_NOEXIST) &&
 	    !bpf_map_lookup_elem(&stacks, &h)) /* full, unless another CPU just added it */
 		return NO_STACK;
 	return h;

@@ -8,6 +8,8 @@
  *   realloc N FROM TO    malloc(FROM) then realloc to TO in realloc_blocks(), kept
  *   memalign N ALIGN SIZE posix_memalign and aligned_alloc in memalign_blocks(), kept
  *   spread DEPTH         malloc+free once from each of 2^DEPTH distinct stacks
+ *   nested N SIZE        malloc N blocks, kept, in nested_inner() <- nested_big() <- nested_outer()
+ *                        (nested_big's frame spans pages: the walk must read past them)
  *   free K               free the K most recently kept blocks
  *   exit                 exit(0)
  */
@@ -82,6 +84,26 @@ __attribute__((noinline)) void spread_blocks(unsigned depth)
 		spread_step(bits, depth);
 }
 
+__attribute__((noinline)) void nested_inner(size_t n, size_t size)
+{
+	for (size_t i = 0; i < n; i++)
+		keep(malloc(size));
+}
+
+__attribute__((noinline)) void nested_big(size_t n, size_t size)
+{
+	volatile char pad[3 * 4096];
+	pad[0] = 1;
+	nested_inner(n, size);
+	pad[sizeof(pad) - 1] = 1; /* after the call: no tail call, the frame stays */
+}
+
+__attribute__((noinline)) void nested_outer(size_t n, size_t size)
+{
+	nested_big(n, size);
+	sink = NULL;
+}
+
 __attribute__((noinline)) void calloc_blocks(size_t n, size_t count, size_t size)
 {
 	for (size_t i = 0; i < n; i++)
@@ -129,6 +151,8 @@ int main(void)
 			realloc_blocks(a, b, c);
 		else if (sscanf(line, "memalign %zu %zu %zu", &a, &b, &c) == 3)
 			memalign_blocks(a, b, c);
+		else if (sscanf(line, "nested %zu %zu", &a, &b) == 2)
+			nested_outer(a, b);
 		else if (sscanf(line, "spread %zu", &a) == 1 && a <= 20)
 			spread_blocks((unsigned)a);
 		else if (sscanf(line, "free %zu", &a) == 1)

@@ -130,6 +130,25 @@ describe('LocalEbpfSource', () => {
     expect(snap.lostEvents).toBe(50);
   });
 
+  it('walks every frame, caller first, through a frame that spans pages', async () => {
+    // the walk reads the stack a window at a time: nested_big's 12 KiB frame
+    // puts its caller's frame record pages away from the allocation
+    const { target, source } = await traced();
+    await target.run('nested 3 100');
+    const snap = await source.snapshot(0);
+    const [nested, ...others] = stackOf(snap.stacks, 'nested_inner');
+    expect(others).toHaveLength(0);
+    expect(nested.outstandingBytes).toBe(300);
+    expect(nested.frames.slice(0, 4).map(f => f.symbol)).toEqual([
+      'nested_inner',
+      'nested_big',
+      'nested_outer',
+      'main',
+    ]);
+    // and stops below main, in libc, without a frame of garbage
+    expect(nested.frames.slice(4).map(f => f.module)).toEqual(['libc.so.6']);
+  });
+
   it('keeps every stack of a process with thousands of call paths', async () => {
     // 8192 distinct stacks: a bucketed stack map of 16384 would refuse
     // hundreds of them, possibly the leak's own, for the rest of the trace.
