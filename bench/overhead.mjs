@@ -21,6 +21,9 @@
  * spent inside each BPF program per run (the stats add their own cost, so
  * these runs stay out of the figures above).
  * `oursFreeAtEntryNsPerPair` shows what probing free past its NULL check saves.
+ * The loop allocates 3 frames below libc (pairs, main, libc's start); a walk
+ * costs per frame, so `oursDeepStackNsPerPair` is the same loop DEEP_FRAMES
+ * frames deeper, closer to a real service's stacks.
  */
 import { spawn, execFileSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -33,6 +36,7 @@ const tracerDir = join(root, 'plugins/memleak-backend/tracer');
 const tracerBin = join(tracerDir, 'build/memleak-tracer');
 const loopBin = join(tracerDir, 'build/alloc-loop');
 const GOAL_RATIO_TO_FLOOR = 1.25;
+const DEEP_FRAMES = 12;
 
 function option(name, fallback) {
   const i = process.argv.indexOf(`--${name}`);
@@ -113,6 +117,7 @@ const attachers = {
   ours: pid => attachOurs(pid),
   // the same tracer with free probed at its first (single-stepped) instruction
   oursFreeAtEntry: pid => attachOurs(pid, ['--free-at-entry']),
+  oursDeepStack: pid => attachOurs(pid),
   bpftrace: async pid => {
     const libc = libcOf(pid);
     const script = `
@@ -143,9 +148,12 @@ const attachers = {
  * loop; with `bpfStats`, also the ns per run inside each BPF program.
  */
 async function measure(mode, { bpfStats = false } = {}) {
-  const loop = spawn(loopBin, [String(iterations), String(repetitions)], {
-    stdio: ['pipe', 'pipe', 'inherit'],
-  });
+  const depth = mode === 'oursDeepStack' ? DEEP_FRAMES : 0;
+  const loop = spawn(
+    loopBin,
+    [String(iterations), String(repetitions), String(depth)],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
   const pid = Number(
     (await waitForLine(loop, l => l.startsWith('ready'), 'alloc-loop')).split(
       ' ',
@@ -187,7 +195,14 @@ function setBpfStats(on) {
 execFileSync('make', ['-s', '-C', tracerDir, 'all', 'build/alloc-loop'], {
   stdio: 'inherit',
 });
-const modes = ['untraced', 'floor', 'ours', 'bpftrace', 'oursFreeAtEntry'];
+const modes = [
+  'untraced',
+  'floor',
+  'ours',
+  'oursDeepStack',
+  'bpftrace',
+  'oursFreeAtEntry',
+];
 const ns = Object.fromEntries(modes.map(m => [m, []]));
 for (let r = 0; r < rounds; r++) {
   for (const mode of modes) ns[mode].push((await measure(mode)).nsPerPair);
@@ -199,15 +214,16 @@ for (let r = 0; r < rounds; r++) {
 }
 const bpfNsPerRun = {
   ours: (await measure('ours', { bpfStats: true })).perRun,
+  oursDeepStack: (await measure('oursDeepStack', { bpfStats: true })).perRun,
   floor: (await measure('floor', { bpfStats: true })).perRun,
 };
 
 const round1 = x => Math.round(x * 10) / 10;
 const round3 = x => Math.round(x * 1000) / 1000;
 const added = (mode, r) => ns[mode][r] - ns.untraced[r];
-const ratioOverRounds = baseline =>
-  median(ns.ours.map((_, r) => added('ours', r) / added(baseline, r)));
-const ratioToFloor = round3(ratioOverRounds('floor'));
+const ratioOverRounds = (mode, baseline) =>
+  round3(median(ns[mode].map((_, r) => added(mode, r) / added(baseline, r))));
+const ratioToFloor = ratioOverRounds('ours', 'floor');
 console.log(
   JSON.stringify({
     iterations,
@@ -218,7 +234,10 @@ console.log(
     oursNsPerPair: round1(median(ns.ours)),
     bpftraceNsPerPair: round1(median(ns.bpftrace)),
     ratioToFloor,
-    ratioToBpftrace: round3(ratioOverRounds('bpftrace')),
+    ratioToBpftrace: ratioOverRounds('ours', 'bpftrace'),
+    deepStackFrames: DEEP_FRAMES + 3,
+    oursDeepStackNsPerPair: round1(median(ns.oursDeepStack)),
+    ratioToFloorDeepStack: ratioOverRounds('oursDeepStack', 'floor'),
     bpfNsPerRun,
     freeOffset: found.freeOffset,
     freeProbe: found.freeProbe,

@@ -1,6 +1,7 @@
 /*
  * The overhead benchmark's workload: malloc(64)+free pairs in a tight loop.
- *   alloc-loop ITERATIONS REPETITIONS
+ *   alloc-loop ITERATIONS REPETITIONS [DEPTH]
+ * DEPTH (0) more frames between main and the loop: a traced stack costs per frame.
  * Prints "ready <pid>", waits for one line on stdin (so a tracer can attach),
  * then prints one line per repetition: nanoseconds per pair, of this thread's
  * CPU time (user + kernel, where the probes run): a loaded machine's other
@@ -28,10 +29,20 @@ __attribute__((noinline)) static void pairs(long n)
 	}
 }
 
+__attribute__((noinline)) static void nest(long n, int depth)
+{
+	if (depth > 0)
+		nest(n, depth - 1);
+	else
+		pairs(n);
+	__asm__ volatile("" ::: "memory"); /* not a tail call: the frame stays */
+}
+
 int main(int argc, char **argv)
 {
 	long iterations = argc > 1 ? atol(argv[1]) : 200000;
 	int repetitions = argc > 2 ? atoi(argv[2]) : 5;
+	int depth = argc > 3 ? atoi(argv[3]) : 0;
 	char line[64];
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	printf("ready %d\n", (int)getpid());
@@ -39,7 +50,10 @@ int main(int argc, char **argv)
 		return 1;
 	for (int r = 0; r < repetitions; r++) {
 		double t0 = cpu_ns();
-		pairs(iterations);
+		if (depth > 0)
+			nest(iterations, depth - 1);
+		else
+			pairs(iterations);
 		printf("%.3f\n", (cpu_ns() - t0) / iterations);
 	}
 	return 0;
