@@ -2,31 +2,27 @@ import type { StackSummary, Verdict } from '@internal/plugin-memleak-common';
 import type { LedgerSnapshot, StackSample } from '../sources/types';
 import { resolveConfig, VerdictConfig } from './config';
 import { mannKendall } from './mannKendall';
-import { nonDecreasingFraction } from './monotonicity';
+import { Point, secondsBeforeLast, toPoint } from './points';
 import {
   flatReason,
   growthReason,
   lostReason,
-  plural,
+  seriesName,
   spreadGrowthReason,
   tooShortReason,
+  viewNote,
 } from './reason';
+import {
+  candidateFor,
+  judgeCandidate,
+  poissonRiseZ,
+  StackEvidence,
+  ViewCall,
+  Windows,
+} from './stackViews';
 import { theilSenSlope } from './theilSen';
 
-/** The numbers behind one stack's verdict, for reports and tests. */
-export interface StackEvidence {
-  slopeBytesPerSec: number;
-  mannKendallP: number;
-  nonDecreasingFraction: number;
-  /** Aged bytes rose in both halves of the window (not a one-time step). */
-  sustained: boolean;
-  /** Rise of the stack's aged count in units of its Poisson noise. */
-  agedCountRiseZ: number;
-  allocsInWindow: number;
-  freesInWindow: number;
-  windowSec: number;
-  windowFull: boolean;
-}
+export type { StackEvidence, StackView } from './stackViews';
 
 /** One stack's call: its latest sample plus verdict; a {@link StackSummary}. */
 export interface StackJudgement extends StackSample {
@@ -40,7 +36,11 @@ export interface StackJudgement extends StackSample {
 
 export interface TraceJudgement {
   verdict: Verdict;
-  /** Theil–Sen slope of the total aged bytes over the window. */
+  /**
+   * Growth the verdict is about: the Theil–Sen slope of the total aged
+   * bytes over the window, or of the stack that explains a call when that
+   * is faster (a stack that keeps everything is seen before it ages).
+   */
   growthBytesPerSec: number;
   reason: string;
   /** Key of the stack that explains the verdict (worst, fastest-growing). */
@@ -59,17 +59,12 @@ const SEVERITY: Record<Verdict, number> = {
   stable: 0,
 };
 
-interface Point {
-  snap: LedgerSnapshot;
-  byKey: Map<string, StackSample>;
-}
-
 /**
  * Calls leaks from a trace's snapshots, one snapshot at a time.
  *
- * Keeps only the points of the current window (plus one before it, the
- * baseline for lost events), so each call costs O(window × stacks) plus a
- * Theil–Sen over the window for the fastest-growing stacks.
+ * Keeps only the points of the current window plus one minimum age before
+ * it (to tell young frees from late ones), so each call costs
+ * O(window × stacks) plus the statistics of the fastest-growing stacks.
  */
 export class LeakJudge {
   private readonly config: VerdictConfig;
@@ -87,39 +82,55 @@ export class LeakJudge {
   add(snap: LedgerSnapshot): TraceJudgement {
     const c = this.config;
     if (this.startMs === undefined) this.startMs = snap.timestampMs;
-    const byKey = new Map<string, StackSample>();
-    for (const s of snap.stacks) byKey.set(s.key, s);
-    this.points.push({ snap, byKey });
+    this.points.push(toPoint(snap));
 
     const nowMs = snap.timestampMs;
     const windowMs = c.windowSec * 1000;
+    const minAgeMs = c.minAgeSec * 1000;
     // Snapshot timers jitter; a window of 30 points 2 s apart is still full.
     const slackMs = windowMs * 0.02;
-    const windowStart = Math.max(
+    const liveFrom = Math.max(nowMs - windowMs - slackMs, this.startMs);
+    // The snapshot due at the minimum age counts even if it came a bit early.
+    const agedFrom = Math.max(
       nowMs - windowMs - slackMs,
-      this.startMs + c.minAgeSec * 1000,
+      this.startMs + minAgeMs - this.halfSpacingMs(),
     );
-    this.prune(windowStart);
+    this.prune(liveFrom - minAgeMs);
 
-    const first = this.points.findIndex(p => p.snap.timestampMs >= windowStart);
-    const window = first < 0 ? [] : this.points.slice(first);
-    const baselineLost = first > 0 ? this.points[first - 1].snap.lostEvents : 0;
+    const firstLive = this.indexFrom(liveFrom);
+    const live = this.points.slice(firstLive);
+    const aged = this.points.slice(this.indexFrom(agedFrom));
+    const baselineLost =
+      firstLive > 0 ? this.points[firstLive - 1].snap.lostEvents : 0;
     const lost = snap.lostEvents - baselineLost;
-    const spanMs = window.length > 1 ? nowMs - window[0].snap.timestampMs : 0;
-    const full = spanMs >= windowMs - slackMs;
+    const span = (w: Point[]) =>
+      w.length > 1 ? nowMs - w[0].snap.timestampMs : 0;
+    const ready = (w: Point[]) =>
+      w.length >= c.minPoints && span(w) >= c.minDataSec * 1000 - slackMs;
+    const windows: Windows = {
+      live,
+      aged,
+      agedReady: ready(aged),
+      full: span(aged) >= windowMs - slackMs,
+      history: this.points,
+      minAgeMs,
+    };
     const stacks = snap.stacks;
-
-    if (window.length < c.minPoints || spanMs < c.minDataSec * 1000 - slackMs) {
-      const reason = tooShortReason(
-        (nowMs - this.startMs) / 1000,
+    const tooShort = () =>
+      tooShortReason(
+        (nowMs - this.startMs!) / 1000,
         c.minAgeSec + c.minDataSec,
       );
-      return this.judgement('inconclusive', NaN, reason, stacks, lost, spanMs);
+
+    if (!ready(live)) {
+      return this.judgement('inconclusive', NaN, tooShort(), stacks, lost, 0);
     }
 
-    const ts = window.map(p => (p.snap.timestampMs - nowMs) / 1000);
-    const totalAged = window.map(p => p.snap.agedBytes);
-    const totalSlope = theilSenSlope(ts, totalAged);
+    const totalAged = aged.map(p => p.snap.agedBytes);
+    const totalSlope = windows.agedReady
+      ? theilSenSlope(secondsBeforeLast(aged), totalAged)
+      : NaN;
+    const agedSpan = span(aged);
 
     if (lost > 0) {
       this.growingSince.clear();
@@ -131,21 +142,34 @@ export class LeakJudge {
         reason,
         judged,
         lost,
-        spanMs,
+        agedSpan,
       );
     }
 
-    const judged = this.judgeStacks(window, ts, spanMs, full);
+    const judged = this.judgeStacks(windows, tooShort);
     const worst = judged[0];
-    if (worst && worst.verdict !== 'stable') {
+    if (worst && (worst.verdict === 'leak' || worst.verdict === 'growing')) {
       return this.finish(
         worst.verdict,
-        totalSlope,
+        Math.max(
+          Number.isFinite(totalSlope) ? totalSlope : 0,
+          worst.growthBytesPerSec,
+        ),
         worst.reason,
         judged,
         lost,
-        spanMs,
+        agedSpan,
         worst.key,
+      );
+    }
+    if (!windows.agedReady) {
+      return this.finish(
+        'inconclusive',
+        totalSlope,
+        tooShort(),
+        judged,
+        lost,
+        agedSpan,
       );
     }
 
@@ -153,51 +177,44 @@ export class LeakJudge {
     const totalTrend = mannKendall(totalAged);
     if (
       totalSlope >= c.slopeThresholdBytesPerSec &&
-      poissonRiseZ(window[0].snap.agedCount, snap.agedCount) >=
+      poissonRiseZ(aged[0].snap.agedCount, snap.agedCount) >=
         c.minAgedCountRiseZ &&
       totalTrend.s > 0 &&
       totalTrend.p < c.growingTrendP
     ) {
-      const since = this.since('', window[0].snap.timestampMs);
+      const since = this.since('', aged[0].snap.timestampMs);
       const reason = spreadGrowthReason(totalSlope, (nowMs - since) / 1000);
-      return this.finish('growing', totalSlope, reason, judged, lost, spanMs);
+      return this.finish('growing', totalSlope, reason, judged, lost, agedSpan);
     }
     this.growingSince.delete('');
-    const reason = flatReason('aged heap', totalSlope, spanMs / 1000);
-    return this.finish('stable', totalSlope, reason, judged, lost, spanMs);
+    const reason = flatReason('aged heap', totalSlope, agedSpan / 1000);
+    return this.finish('stable', totalSlope, reason, judged, lost, agedSpan);
   }
 
-  private judgeStacks(
-    window: Point[],
-    ts: number[],
-    spanMs: number,
-    full: boolean,
-  ): StackJudgement[] {
+  private judgeStacks(w: Windows, tooShort: () => string): StackJudgement[] {
     const c = this.config;
-    const last = window[window.length - 1];
-    const series = (key: string) =>
-      window.map(p => p.byKey.get(key)?.agedBytes ?? 0);
-
     // Rank by net growth so the expensive statistics go where they matter.
-    const ranked = last.snap.stacks
-      .map(s => {
-        const ys = series(s.key);
-        return { sample: s, ys, rise: ys[ys.length - 1] - ys[0] };
-      })
+    const ranked = w.live[w.live.length - 1].snap.stacks
+      .map(s => candidateFor(s, w, c))
       .sort((a, b) => b.rise - a.rise);
 
-    const judged: StackJudgement[] = ranked.map((r, i) => {
-      const { sample, ys } = r;
-      if (i >= c.maxStacks || r.rise <= 0) {
+    const judged: StackJudgement[] = ranked.map((cand, i) => {
+      const { sample } = cand;
+      if (cand.series.length === 0) {
         this.growingSince.delete(sample.key);
-        const slope = r.rise / (spanMs / 1000);
+        return withVerdict(sample, 'inconclusive', 0, tooShort());
+      }
+      if (i >= c.maxStacks || cand.rise <= 0) {
+        this.growingSince.delete(sample.key);
+        const spanSec = -secondsBeforeLast(cand.series[0].points)[0];
+        const slope = Math.max(0, cand.rise) / spanSec;
         const reason =
-          r.rise <= 0
-            ? flatReason('aged bytes', Math.max(0, slope), spanMs / 1000)
+          cand.rise <= 0
+            ? flatReason(seriesName(cand.series[0].view), slope, spanSec)
             : `not evaluated: below the ${c.maxStacks} fastest-growing stacks`;
         return withVerdict(sample, 'stable', slope, reason);
       }
-      return this.judgeStack(window, sample, ys, ts, spanMs, full);
+      return this.word(sample, judgeCandidate(cand, w, c));
     });
 
     judged.sort(
@@ -211,90 +228,29 @@ export class LeakJudge {
     return judged;
   }
 
-  private judgeStack(
-    window: Point[],
-    sample: StackSample,
-    ys: number[],
-    ts: number[],
-    spanMs: number,
-    full: boolean,
-  ): StackJudgement {
-    const c = this.config;
-    const slope = theilSenSlope(ts, ys);
-    const mk = mannKendall(ys);
-    const nd = nonDecreasingFraction(ys);
-    const mid = ys.length >> 1;
-    const sustained = ys[mid] > ys[0] && ys[ys.length - 1] > ys[mid];
-    // Counts since the stack's first appearance in the window.
-    const firstSeen = window.find(p => p.byKey.has(sample.key))!;
-    const base = firstSeen.byKey.get(sample.key)!;
-    const allocsInWindow = sample.allocs - base.allocs;
-    const freesInWindow = sample.frees - base.frees;
-    const hardlyFrees = freesInWindow <= c.maxFreeRatio * allocsInWindow;
-    const countFirst = window[0].byKey.get(sample.key)?.agedCount ?? 0;
-    const countZ = poissonRiseZ(countFirst, sample.agedCount);
-    const evidence: StackEvidence = {
-      slopeBytesPerSec: slope,
-      mannKendallP: mk.p,
-      nonDecreasingFraction: nd,
-      sustained,
-      allocsInWindow,
-      freesInWindow,
-      agedCountRiseZ: countZ,
-      windowSec: spanMs / 1000,
-      windowFull: full,
-    };
-
-    const rising = slope >= c.slopeThresholdBytesPerSec;
-    const monotone = nd >= c.minNonDecreasingFraction;
-    const trendUp = mk.s > 0 && (mk.p < c.growingTrendP || monotone);
-    // A stack that frees churns: its aged bytes wander (and trend tests,
-    // which assume independent points, over-call that). Growth is only real
-    // when its live set grows beyond Poisson noise too.
-    const credible = hardlyFrees || countZ >= c.minAgedCountRiseZ;
-    if (!rising || !trendUp || !credible) {
+  /** Puts a view's call into words, tracking how long the stack has grown. */
+  private word(sample: StackSample, call: ViewCall): StackJudgement {
+    const e = call.evidence;
+    const slope = e.slopeBytesPerSec;
+    if (call.verdict === 'stable') {
       this.growingSince.delete(sample.key);
-      const reason = flatReason('aged bytes', slope, spanMs / 1000);
-      return withVerdict(sample, 'stable', slope, reason, evidence);
+      const reason = flatReason(seriesName(e.view), slope, e.windowSec);
+      return withVerdict(sample, 'stable', slope, reason, e);
     }
-
-    const missing: string[] = [];
-    if (!full) {
-      missing.push(`${Math.round(spanMs / 1000)} of ${c.windowSec} s of data`);
-    }
-    if (!(mk.p < c.leakTrendP || monotone)) {
-      missing.push(`trend not yet significant (p = ${mk.p.toFixed(3)})`);
-    }
-    if (!sustained) missing.push('grew in a step, not steadily');
-    if (sample.agedCount < c.minAgedAllocations) {
-      missing.push(
-        `${plural(sample.agedCount, 'aged allocation')} (need ${
-          c.minAgedAllocations
-        })`,
-      );
-    }
-    if (!hardlyFrees) {
-      missing.push(
-        `frees ${plural(
-          freesInWindow,
-          'block',
-        )} of ${allocsInWindow} allocated, like a cache`,
-      );
-    }
-
-    const since = this.since(sample.key, window[0].snap.timestampMs);
-    const nowMs = window[window.length - 1].snap.timestampMs;
-    const said = growthReason(
-      slope,
-      sample.frames,
-      (nowMs - since) / 1000,
-      freesInWindow,
-    );
-    if (missing.length === 0) {
-      return withVerdict(sample, 'leak', slope, said, evidence);
-    }
-    const reason = `${said}; not a leak yet: ${missing.join(', ')}`;
-    return withVerdict(sample, 'growing', slope, reason, evidence);
+    const nowMs = this.points[this.points.length - 1].snap.timestampMs;
+    const since = this.since(sample.key, nowMs - e.windowSec * 1000);
+    const said =
+      growthReason(
+        slope,
+        sample.frames,
+        (nowMs - since) / 1000,
+        e.freesInWindow,
+      ) + viewNote(e, sample.outstandingCount);
+    const reason =
+      call.verdict === 'leak'
+        ? said
+        : `${said}; not a leak yet: ${call.missing.join(', ')}`;
+    return withVerdict(sample, call.verdict, slope, reason, e);
   }
 
   /** Start of the current growth streak of `key`, opening one at `fromMs`. */
@@ -307,12 +263,23 @@ export class LeakJudge {
     return since;
   }
 
+  /** Half the snapshot spacing (from the first two), 0 until known. */
+  private halfSpacingMs(): number {
+    const [a, b] = this.points;
+    return b ? (b.snap.timestampMs - a.snap.timestampMs) / 2 : 0;
+  }
+
+  private indexFrom(ms: number): number {
+    const i = this.points.findIndex(p => p.snap.timestampMs >= ms);
+    return i < 0 ? this.points.length : i;
+  }
+
   /** Drops points no window will need again, keeping one as lost baseline. */
-  private prune(windowStart: number): void {
+  private prune(keepFromMs: number): void {
     let drop = 0;
     while (
       drop + 1 < this.points.length &&
-      this.points[drop + 1].snap.timestampMs < windowStart
+      this.points[drop + 1].snap.timestampMs < keepFromMs
     ) {
       drop++;
     }
@@ -370,14 +337,6 @@ export function judgeTrace(
       windowSec: 0,
     }
   );
-}
-
-/**
- * Rise from `a` to `b` in standard deviations of the difference of two
- * Poisson counts: a steady live set (an M/G/∞ queue) has Poisson size.
- */
-function poissonRiseZ(a: number, b: number): number {
-  return (b - a) / Math.sqrt(a + b + 1);
 }
 
 function withVerdict(

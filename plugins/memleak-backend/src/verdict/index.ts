@@ -2,9 +2,15 @@ export { LeakJudge, judgeTrace, stackId } from './LeakJudge';
 export type {
   StackEvidence,
   StackJudgement,
+  StackView,
   TraceJudgement,
 } from './LeakJudge';
-export { DEFAULT_VERDICT_CONFIG, resolveConfig } from './config';
+export {
+  DEFAULT_VERDICT_CONFIG,
+  minTraceSec,
+  resolveConfig,
+  tooShortForVerdict,
+} from './config';
 export type { VerdictConfig } from './config';
 export { theilSenSlope, median } from './theilSen';
 export { mannKendall } from './mannKendall';

@@ -4,6 +4,7 @@ import {
   formatRate,
   StackFrame,
 } from '@internal/plugin-memleak-common';
+import type { StackEvidence, StackView } from './stackViews';
 
 /** `leak_memory_chunk ← leak_thread`: the allocating function and its caller. */
 export function stackName(frames: StackFrame[], depth = 2): string {
@@ -58,4 +59,24 @@ export function spreadGrowthReason(
   return `aged heap ${formatRate(bytesPerSec)} for ${formatDuration(
     forSec,
   )}, spread over stacks that each grow too little to call`;
+}
+
+/** What a view's flat reason calls its series. */
+export function seriesName(view: StackView): string {
+  return view === 'aged' ? 'aged bytes' : 'live bytes';
+}
+
+/** What the growth reason adds for the view that saw it. */
+export function viewNote(e: StackEvidence, liveBlocks: number): string {
+  if (e.view === 'in-place') {
+    return `; ${plural(
+      liveBlocks,
+      'live block',
+    )} growing in place (realloc moves it)`;
+  }
+  if (e.view === 'aged') {
+    const late = e.lateFreeRatio * 100;
+    return `, ${late.toFixed(late < 10 ? 1 : 0)} % of them late`;
+  }
+  return '';
 }

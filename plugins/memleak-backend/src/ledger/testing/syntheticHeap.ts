@@ -3,7 +3,8 @@ import { MemOp } from '../../sources/types';
 
 /**
  * A deterministic simulated process that emits trace_malloc-like events:
- * request churn, an optional leak and an optional bounded cache. Tests and
+ * request churn, and optionally a leak, a partial leak, a buffer grown by
+ * realloc, a bounded cache. Tests and
  * the benchmark feed it through the real HeapLedger; nothing here is a mock
  * of the ledger, only a stand-in for the kernel.
  */
@@ -19,6 +20,28 @@ export interface LeakOptions {
   chunkBytes: number;
   everySec: number;
   startSec?: number;
+  /** The leak stops here (growth that stops); default: never. */
+  untilSec?: number;
+}
+
+/** A stack that frees most of what it allocates, young, and keeps the rest. */
+export interface PartialLeakOptions {
+  ratePerSec: number;
+  bytes: number;
+  /** Share of allocations never freed. */
+  keptShare: number;
+  /** Mean lifetime of the others (exponential), like request buffers. */
+  meanLifeSec?: number;
+}
+
+/** One buffer that only grows, reallocated (moved) at every append. */
+export interface ReallocOptions {
+  appendBytes: number;
+  everySec: number;
+  /** Size when the trace starts (allocated before it). */
+  startBytes?: number;
+  /** It stops growing here (a bounded buffer); default: never. */
+  maxBytes?: number;
 }
 
 export interface CacheOptions {
@@ -33,6 +56,8 @@ export interface SyntheticOptions {
   seed?: number;
   churn?: ChurnOptions;
   leak?: LeakOptions;
+  partial?: PartialLeakOptions;
+  realloc?: ReallocOptions;
   cache?: CacheOptions;
 }
 
@@ -134,6 +159,8 @@ export class SyntheticHeap {
   readonly stacks: SyntheticStack[] = [];
   readonly leakStack: number;
   readonly cacheStack: number;
+  readonly partialStack: number;
+  readonly reallocStack: number;
   private readonly rand: () => number;
   private readonly freeLists = new Map<number, number[]>();
   private nextAddr = 0x55550000_0000;
@@ -144,6 +171,11 @@ export class SyntheticHeap {
   private churnCarry = 0;
   private cacheCarry = 0;
   private nextLeakSec: number;
+  private partialCarry = 0;
+  private nextAppendSec = 0;
+  /** The realloc'd buffer: made before the trace, so its first free is unknown. */
+  private bufferAddr = 0x7e000000_0000;
+  private bufferBytes: number;
 
   constructor(private readonly options: SyntheticOptions) {
     this.rand = mulberry32(options.seed ?? 1);
@@ -159,7 +191,18 @@ export class SyntheticHeap {
       'handle_put',
       'handle_request',
     ]);
+    this.partialStack = this.addStack([
+      'session_open',
+      'handle_login',
+      'handle_request',
+    ]);
+    this.reallocStack = this.addStack([
+      'journal_append',
+      'journal_thread',
+      'start_thread',
+    ]);
     this.nextLeakSec = options.leak?.startSec ?? 0;
+    this.bufferBytes = options.realloc?.startBytes ?? 64 * 1024;
   }
 
   get timeSec(): number {
@@ -192,9 +235,40 @@ export class SyntheticHeap {
     }
 
     const leak = this.options.leak;
-    if (leak && this.nextLeakSec < t1) {
+    if (
+      leak &&
+      this.nextLeakSec < t1 &&
+      this.nextLeakSec < (leak.untilSec ?? Infinity)
+    ) {
       this.malloc(leak.chunkBytes, ns(this.nextLeakSec), this.leakStack, sink);
       this.nextLeakSec += leak.everySec;
+    }
+
+    const partial = this.options.partial;
+    if (partial) {
+      this.partialCarry += partial.ratePerSec * TICK_SEC;
+      for (; this.partialCarry >= 1; this.partialCarry--) {
+        const at = t0 + this.rand() * TICK_SEC;
+        const addr = this.malloc(
+          partial.bytes,
+          ns(at),
+          this.partialStack,
+          sink,
+        );
+        if (this.rand() >= partial.keptShare) {
+          const life =
+            -Math.log(1 - this.rand()) * (partial.meanLifeSec ?? 0.05);
+          this.due.push(at + life, addr, partial.bytes);
+        }
+      }
+    }
+
+    const realloc = this.options.realloc;
+    if (realloc && this.nextAppendSec < t1) {
+      const grown = this.bufferBytes + realloc.appendBytes;
+      if (grown <= (realloc.maxBytes ?? Infinity))
+        this.append(grown, ns(this.nextAppendSec), sink);
+      this.nextAppendSec += realloc.everySec;
     }
 
     const cache = this.options.cache;
@@ -222,6 +296,15 @@ export class SyntheticHeap {
         entries.push(this.malloc(cache.entryBytes, at, this.cacheStack, sink));
       }
     }
+  }
+
+  /** realloc(buffer, size): glibc moves a large block (mremap): a free, then an allocation. */
+  private append(size: number, tsNs: number, sink: EventSink): void {
+    sink(MemOp.realloc_free, this.bufferAddr, 0, tsNs, 0);
+    this.bufferAddr = this.nextMmap;
+    this.nextMmap += Math.ceil((size + 4096) / 4096) * 4096;
+    this.bufferBytes = size;
+    sink(MemOp.realloc, this.bufferAddr, size, tsNs, this.reallocStack);
   }
 
   private lifetimeSec(churn: ChurnOptions): number {
