@@ -1,4 +1,5 @@
 import { ConfigReader } from '@backstage/config';
+import os from 'node:os';
 import { DEFAULT_TRACE_SETTINGS, readMemleakSettings } from './config';
 
 describe('readMemleakSettings', () => {
@@ -41,12 +42,61 @@ describe('readMemleakSettings', () => {
       /exceeds maxDurationSec/,
     ],
     [
+      { trace: { heartbeatIntervalSec: 0 } },
+      /heartbeatIntervalSec must be between 1 and 300/,
+    ],
+    [
+      { trace: { sweepIntervalSec: 0.5 } },
+      /sweepIntervalSec must be between 1 and 3600/,
+    ],
+    [
+      { trace: { heartbeatIntervalSec: 20, staleAfterSec: 30 } },
+      /staleAfterSec \(30\) must be at least twice heartbeatIntervalSec \(20\)/,
+    ],
+
+    [
       { localTargets: [{ entityRef: 'component:default/x', name: 'x' }] },
       /needs pidFile or processName/,
     ],
   ])('rejects %j', (memleak, message) => {
     expect(() => readMemleakSettings(new ConfigReader({ memleak }))).toThrow(
       message,
+    );
+  });
+});
+
+describe('memleak.instanceId', () => {
+  const idOf = (data: object) =>
+    readMemleakSettings(new ConfigReader(data as any)).instanceId;
+
+  it('defaults to the host name and the port the backend listens on', () => {
+    const host = os.hostname();
+    expect(idOf({})).toBe(`${host}:7007`);
+    expect(idOf({ backend: { listen: { port: 7008 } } })).toBe(`${host}:7008`);
+    expect(idOf({ backend: { listen: { host: '0.0.0.0' } } })).toBe(
+      `${host}:7007`,
+    );
+    expect(idOf({ backend: { listen: ':7010' } })).toBe(`${host}:7010`);
+    expect(idOf({ backend: { listen: '127.0.0.1:7011' } })).toBe(
+      `${host}:7011`,
+    );
+    expect(idOf({ backend: { listen: '7012' } })).toBe(`${host}:7012`);
+  });
+
+  it('takes the configured id, trimmed', () => {
+    expect(idOf({ memleak: { instanceId: ' backstage-0 ' } })).toBe(
+      'backstage-0',
+    );
+  });
+
+  it('rejects an empty id and one longer than its column', () => {
+    const message = /memleak.instanceId must be 1 to 255 characters/;
+    expect(() => idOf({ memleak: { instanceId: '  ' } })).toThrow(message);
+    expect(() => idOf({ memleak: { instanceId: 'x'.repeat(256) } })).toThrow(
+      message,
+    );
+    expect(idOf({ memleak: { instanceId: 'x'.repeat(255) } })).toHaveLength(
+      255,
     );
   });
 });

@@ -391,6 +391,52 @@ describe('restart recovery', () => {
     }
   });
 
+  it("ends a gone replica's trace through the scheduled sweep, and only that one (SQLite file database)", async () => {
+    const knex = knexFactory({
+      client: 'better-sqlite3',
+      connection: { filename: path.join(tmp, 'memleak.sqlite') },
+      useNullAsDefault: true,
+    });
+    const store = await DatabaseMemleakStore.create({
+      database: mockServices.database({ knex }),
+    });
+    const HOUR = 3_600_000;
+    const leave = async (ownerId: string, startedAt: number) => {
+      const { id } = await store.createTrace({
+        id: randomUUID(),
+        entityRef: LEAKER,
+        target: { kind: 'local', label: 'pid 4242 (leaker-c)', pid: 4242 },
+        durationSec: 900,
+        startedAt: new Date(startedAt),
+        ownerId,
+      });
+      return id;
+    };
+    // Its start is a trace's last heartbeat here: two hours ago, and now.
+    const gone = await leave('gone-replica:7007', Date.now() - 2 * HOUR);
+    const live = await leave('live-replica:7007', Date.now());
+    await knex.destroy();
+
+    // The test backend's scheduler runs every task once at startup.
+    const { backend, api } = await startMemleakBackend({
+      entities: [component('leaker-c')],
+      config: sqliteConfig(),
+      trace: { staleAfterSec: 3600 },
+    });
+    try {
+      const swept = await expectInterrupted(api, gone);
+      expect(swept.notices[0].message).toMatch(
+        /stopped answering \(no heartbeat for 3600 s\)/,
+      );
+      expect(await getTrace(api, live)).toMatchObject({
+        status: 'running',
+        notices: [],
+      });
+    } finally {
+      await backend.stop();
+    }
+  });
+
   it('ends a trace cut short by a clean shutdown as interrupted, and says so once', async () => {
     requireRoot();
     buildLeakerAndTracer();
