@@ -4,6 +4,7 @@ import {
   requireRoot,
 } from '../__testUtils__/leakerProcess';
 import { LocalEbpfSource } from '../sources/local/LocalEbpfSource';
+import { minTraceSec } from '../verdict';
 import { recordTrace } from './testing/recordTrace';
 
 /**
@@ -104,6 +105,83 @@ describe('TraceSession on leaker-c with the local eBPF tracer', () => {
     expect(cache!.outstandingBytes).toBeLessThanOrEqual(
       2 * 1024 * 1024 + CHUNK,
     );
+  });
+
+  it('calls a buffer grown by realloc a leak and names journal_append, though it never ages', async () => {
+    const target = await startLeaker({ LEAK_MODE: 'realloc' });
+    const run = await recordTrace(new LocalEbpfSource({ pid: target.pid }), {
+      ...settings,
+      durationSec: MIN_AGE_SEC + WINDOW_SEC + 4,
+    });
+
+    expect(run.end.status).toBe('completed');
+    expect(run.last.verdict).toBe('leak');
+    const top = run.last.stacks[0];
+    expect(top.frames[0].symbol).toBe('journal_append');
+    expect(top.verdict).toBe('leak');
+    // one block, moved or grown by each realloc (a free and an allocation)
+    expect(top.outstandingCount).toBe(1);
+    expect(top.agedBytes).toBe(0);
+    expect(top.frees).toBeGreaterThan(WINDOW_SEC * 2);
+    expect(top.outstandingBytes % CHUNK).toBe(0);
+    expect(top.reason).toMatch(/1 live block growing in place/);
+    expect(run.notices).toEqual([]);
+  });
+
+  it('calls a partial leak a leak and names session_open, though it frees 7 chunks in 8', async () => {
+    const target = await startLeaker({ LEAK_MODE: 'partial' });
+    const run = await recordTrace(new LocalEbpfSource({ pid: target.pid }), {
+      ...settings,
+      durationSec: MIN_AGE_SEC + WINDOW_SEC + 4,
+    });
+
+    expect(run.end.status).toBe('completed');
+    expect(run.last.verdict).toBe('leak');
+    const top = run.last.stacks[0];
+    expect(top.frames[0].symbol).toBe('session_open');
+    expect(top.verdict).toBe('leak');
+    // 8 opened per step, 7 closed at once: what is live is what it kept
+    expect(top.frees / top.allocs).toBeCloseTo(7 / 8, 1);
+    expect(top.outstandingBytes).toBe(top.outstandingCount * CHUNK);
+    expect(run.notices).toEqual([]);
+  });
+
+  it('never calls growth that stops a leak, and reads stable once it has', async () => {
+    // 32 chunks of 64 KiB: the leak stops ~8 s in, before a window is full
+    const target = await startLeaker({ LEAK_MODE: 'leak', LEAK_MAX_MB: '2' });
+    const run = await recordTrace(new LocalEbpfSource({ pid: target.pid }), {
+      ...settings,
+      durationSec: MIN_AGE_SEC + WINDOW_SEC + 4,
+    });
+
+    expect(run.end.status).toBe('completed');
+    expect(run.verdicts).toContain('growing');
+    expect(run.verdicts).not.toContain('leak');
+    expect(run.last.verdict).toBe('stable');
+    const chunks = run.last.stacks.find(
+      s => s.frames[0]?.symbol === 'leak_memory_chunk',
+    );
+    expect(chunks?.frees).toBe(0);
+    expect(chunks!.outstandingBytes).toBeLessThanOrEqual(2 * 1024 * 1024);
+  });
+
+  it('reaches a verdict in a trace of exactly the minimum duration', async () => {
+    const target = await startLeaker({ LEAK_MODE: 'steady' });
+    const durationSec = minTraceSec(
+      settings.intervalSec,
+      settings.minAgeSec,
+      settings.verdict,
+    );
+    const run = await recordTrace(new LocalEbpfSource({ pid: target.pid }), {
+      ...settings,
+      durationSec,
+    });
+
+    expect(run.end.status).toBe('completed');
+    expect(run.last.verdict).toBe('stable');
+    // and not much sooner: a shorter trace would have ended inconclusive
+    const firstCall = run.updates.find(u => u.verdict !== 'inconclusive')!;
+    expect(firstCall.elapsedSec).toBeGreaterThanOrEqual(durationSec - 1);
   });
 
   it('ends with target_exited when the process dies, keeping what it saw', async () => {
