@@ -28,7 +28,10 @@ async function setUp(id: DatabaseId) {
 }
 
 const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
-const MIGRATIONS = ['20261124000000_traces.js', '20261210000000_trace_owner.js'];
+const MIGRATIONS = [
+  '20261124000000_traces.js',
+  '20261210000000_trace_owner.js',
+];
 
 const GIB = 2 ** 30;
 const REPLICA_A = 'backstage-0:7007';
@@ -477,9 +480,7 @@ describe('DatabaseMemleakStore', () => {
       });
       const theirs = await store.createTrace(newTrace({ ownerId: REPLICA_B }));
       const beats = () =>
-        Promise.all(
-          [mine, mineDone, theirs].map(t => heartbeatOf(knex, t.id)),
-        );
+        Promise.all([mine, mineDone, theirs].map(t => heartbeatOf(knex, t.id)));
 
       // The first heartbeat is the start.
       expect(await beats()).toEqual([at(0), at(0), at(0)]);
@@ -811,15 +812,20 @@ describe('DatabaseMemleakStore', () => {
       // The old running trace has no owner: whichever replica starts first
       // ends it, and leaves a trace of another replica alone.
       const current = await store.createTrace(
-        newTrace({ ownerId: REPLICA_B, groupId: 'group-1', startedAt: at(150) }),
+        newTrace({
+          ownerId: REPLICA_B,
+          groupId: 'group-1',
+          startedAt: at(150),
+        }),
       );
-      await expect(store.interruptRunning(at(160), REPLICA_A)).resolves.toBe(
-        1,
-      );
+      await expect(store.interruptRunning(at(160), REPLICA_A)).resolves.toBe(1);
       expect(await store.getTrace(running)).toMatchObject({
         status: 'interrupted',
         endedAt: at(160).toISOString(),
-        notices: [notice(101), expect.objectContaining({ code: 'interrupted' })],
+        notices: [
+          notice(101),
+          expect.objectContaining({ code: 'interrupted' }),
+        ],
       });
       expect(await store.getTrace(current.id)).toMatchObject({
         status: 'running',
@@ -848,9 +854,7 @@ describe('DatabaseMemleakStore', () => {
         snapshots: legacy!.snapshots,
         stacks: legacy!.stacks,
       });
-      expect(await reopened.getTrace(current.id)).not.toHaveProperty(
-        'groupId',
-      );
+      expect(await reopened.getTrace(current.id)).not.toHaveProperty('groupId');
     },
   );
 

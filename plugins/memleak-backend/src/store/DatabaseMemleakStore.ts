@@ -176,10 +176,8 @@ export class DatabaseMemleakStore implements MemleakStore {
   }
 
   async interruptRunning(now: Date, ownerId: string): Promise<number> {
-    return this.interrupt(
-      now,
-      INTERRUPTED_MESSAGE,
-      q => q.where({ owner_id: ownerId }).orWhereNull('owner_id'),
+    return this.interrupt(now, INTERRUPTED_MESSAGE, q =>
+      q.where({ owner_id: ownerId }).orWhereNull('owner_id'),
     );
   }
 

@@ -155,9 +155,7 @@ describe('TraceRunner with several replicas', () => {
         // From here on B sends no heartbeat: its process stopped answering.
 
         // Within the bound nothing ends: every heartbeat so far is after t0.
-        await expect(live.runner.sweep(new Date(t0 + 20_000))).resolves.toBe(
-          0,
-        );
+        await expect(live.runner.sweep(new Date(t0 + 20_000))).resolves.toBe(0);
         // An hour on, A has kept heartbeating and B has not.
         await live.runner.heartbeat(new Date(t0 + HOUR));
         const now = new Date(t0 + HOUR + 10_000);
