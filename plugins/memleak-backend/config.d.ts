@@ -56,6 +56,36 @@ export interface Config {
       /** Gauge holding the service's self-reported memory in bytes. */
       memoryMetric?: string;
     }>;
+    /**
+     * Tracing pods through Inspektor Gadget. Clusters and their credentials
+     * are the kubernetes backend plugin's (`kubernetes.clusterLocatorMethods`).
+     */
+    kubernetes?: {
+      /** Where Inspektor Gadget runs and which gadget to run. */
+      gadget?: {
+        /** Namespace of the gadget pods. Default `gadget`. */
+        namespace?: string;
+        /** Label selector of the gadget pods. Default `k8s-app=gadget`. */
+        labelSelector?: string;
+        /** Port of the gadget service inside the pod. Default 8080. */
+        port?: number;
+        /** Gadget image. Default `trace_malloc:<version>` (resolved by Inspektor Gadget). */
+        image?: string;
+        /** Inspektor Gadget release of the image; nodes running another one get a notice. Default v0.55.0. */
+        version?: string;
+      };
+      /** Per-cluster settings, by the kubernetes plugin's cluster name. */
+      clusters?: Array<{
+        name: string;
+        /**
+         * Extra gadget params for every trace in this cluster, e.g.
+         * `{ name: operator.oci.ebpf.uid, value: '1000' }`. Values may name
+         * the traced pod: `{pod.name}`, `{pod.namespace}`, `{pod.node}`,
+         * `{container}`, `{pod.annotations.KEY}`, `{pod.labels.KEY}`.
+         */
+        gadgetParams?: Array<{ name: string; value: string }>;
+      }>;
+    };
     /** Path of the local tracer binary; default: the one built in this package's tracer/build. */
     tracerPath?: string;
   };

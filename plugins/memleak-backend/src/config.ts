@@ -31,6 +31,24 @@ export interface LocalTarget {
   memoryMetric?: string;
 }
 
+/** Tracing pods through Inspektor Gadget, after config and defaults. */
+export interface KubernetesSettings {
+  gadget: {
+    namespace: string;
+    labelSelector: string;
+    port: number;
+    /** The trace_malloc image the gadget pods run. */
+    image: string;
+    /** The Inspektor Gadget release the image belongs to: others get a version-skew notice. */
+    version: string;
+  };
+  /** Extra gadget params per cluster name; values may name `{pod.annotations.KEY}` and the like. */
+  clusterParams: Record<string, Record<string, string>>;
+}
+
+/** The Inspektor Gadget release this plugin is built and tested against. */
+export const INSPEKTOR_GADGET_VERSION = 'v0.55.0';
+
 export interface MemleakSettings {
   trace: TraceSettings;
   localTargets: LocalTarget[];
@@ -39,7 +57,37 @@ export interface MemleakSettings {
    * across its restarts, distinct from every other replica on the database.
    */
   instanceId: string;
+  kubernetes: KubernetesSettings;
   tracerPath?: string;
+}
+
+function readKubernetesSettings(cfg: Config | undefined): KubernetesSettings {
+  const g = cfg?.getOptionalConfig('gadget');
+  const version = g?.getOptionalString('version') ?? INSPEKTOR_GADGET_VERSION;
+  const port = g?.getOptionalNumber('port') ?? 8080;
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new Error(`memleak.kubernetes.gadget.port must be a port number, got ${port}`);
+  }
+  const clusterParams: KubernetesSettings['clusterParams'] = {};
+  for (const c of cfg?.getOptionalConfigArray('clusters') ?? []) {
+    // A list, not a map: Backstage config keys cannot hold the dots of param names.
+    clusterParams[c.getString('name')] = Object.fromEntries(
+      (c.getOptionalConfigArray('gadgetParams') ?? []).map(p => [
+        p.getString('name'),
+        p.getString('value'),
+      ]),
+    );
+  }
+  return {
+    gadget: {
+      namespace: g?.getOptionalString('namespace') ?? 'gadget',
+      labelSelector: g?.getOptionalString('labelSelector') ?? 'k8s-app=gadget',
+      port,
+      image: g?.getOptionalString('image') ?? `trace_malloc:${version}`,
+      version,
+    },
+    clusterParams,
+  };
 }
 
 export const DEFAULT_TRACE_SETTINGS: TraceSettings = {
@@ -126,6 +174,7 @@ export function readMemleakSettings(root: Config): MemleakSettings {
     trace,
     localTargets,
     instanceId: readInstanceId(root),
+    kubernetes: readKubernetesSettings(cfg?.getOptionalConfig('kubernetes')),
     tracerPath: cfg?.getOptionalString('tracerPath'),
   };
 }

@@ -8,7 +8,10 @@ import { readMemleakSettings } from './config';
 import { ReportService } from './report/ReportService';
 import { createRouter } from './router';
 import { DatabaseMemleakStore } from './store/DatabaseMemleakStore';
+import { BackstageKubernetes } from './kubernetes/BackstageKubeApi';
+import { KubernetesTargets } from './targets/kubernetes/KubernetesTargets';
 import { LocalTargets } from './targets/LocalTargets';
+import { TargetResolver } from './targets/TargetResolver';
 import { TraceRunner } from './trace/TraceRunner';
 
 /**
@@ -29,6 +32,8 @@ export const memleakPlugin = createBackendPlugin({
         permissions: coreServices.permissions,
         permissionsRegistry: coreServices.permissionsRegistry,
         lifecycle: coreServices.lifecycle,
+        discovery: coreServices.discovery,
+        auth: coreServices.auth,
         scheduler: coreServices.scheduler,
         catalog: catalogServiceRef,
       },
@@ -56,6 +61,17 @@ export const memleakPlugin = createBackendPlugin({
           },
         });
         const localTargets = new LocalTargets(settings);
+        // Pods are reached through the kubernetes backend plugin's proxy.
+        const kubernetesTargets = new KubernetesTargets({
+          access: new BackstageKubernetes({
+            discovery: deps.discovery,
+            auth: deps.auth,
+          }),
+          settings: settings.kubernetes,
+          maxLiveAllocations: settings.trace.maxLiveAllocations,
+          topStacks: settings.trace.topStacks,
+        });
+        const targets = new TargetResolver(localTargets, kubernetesTargets);
         deps.permissionsRegistry.addPermissions(memleakPermissions);
         deps.httpRouter.use(
           await createRouter({
@@ -65,8 +81,8 @@ export const memleakPlugin = createBackendPlugin({
             settings,
             store,
             runner,
-            localTargets,
-            reports: new ReportService({ settings, store, localTargets }),
+            targets,
+            reports: new ReportService({ settings, store, targets }),
           }),
         );
         deps.httpRouter.addAuthPolicy({

@@ -239,7 +239,7 @@ describe('request validation', () => {
       expectError(
         res,
         400,
-        /no-target has no traceable target on this backend; add it to memleak\.localTargets/,
+        /no-target: Add a backstage\.io\/kubernetes-id .* or list it in memleak\.localTargets/,
       );
     });
 

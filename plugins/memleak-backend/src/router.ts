@@ -17,11 +17,12 @@ import {
   startTraceRequestSchema,
   traceIdSchema,
 } from '@internal/plugin-memleak-common';
+import type { Entity } from '@backstage/catalog-model';
 import { z } from 'zod';
 import type { MemleakSettings } from './config';
 import type { ReportService } from './report/ReportService';
 import type { MemleakStore } from './store/types';
-import type { LocalTargets } from './targets/LocalTargets';
+import type { TargetResolver } from './targets/TargetResolver';
 import type { TraceRunner } from './trace/TraceRunner';
 
 export interface RouterOptions {
@@ -32,7 +33,7 @@ export interface RouterOptions {
   store: MemleakStore;
   runner: TraceRunner;
   reports: ReportService;
-  localTargets: LocalTargets;
+  targets: TargetResolver;
 }
 
 function parse<S extends z.ZodTypeAny>(schema: S, value: unknown): z.infer<S> {
@@ -80,7 +81,7 @@ export async function createRouter(
     store,
     runner,
     reports,
-    localTargets,
+    targets,
   } = options;
   const router = Router();
   router.use(express.json({ limit: '16kb' }));
@@ -91,7 +92,11 @@ export async function createRouter(
     req: express.Request,
     rawRef: string,
     permission: ResourcePermission<'catalog-entity'>,
-  ): Promise<{ entityRef: string; credentials: BackstageCredentials }> {
+  ): Promise<{
+    entityRef: string;
+    entity: Entity;
+    credentials: BackstageCredentials;
+  }> {
     const credentials = await httpAuth.credentials(req);
     const entityRef = rawRef.toLocaleLowerCase('en-US');
     const [decision] = await permissions.authorize(
@@ -106,7 +111,7 @@ export async function createRouter(
     const entity = await catalog.getEntityByRef(entityRef, { credentials });
     if (!entity)
       throw new NotFoundError(`No entity ${entityRef} in the catalog`);
-    return { entityRef, credentials };
+    return { entityRef, entity, credentials };
   }
 
   async function readableTrace(req: express.Request) {
@@ -123,12 +128,12 @@ export async function createRouter(
 
   router.get('/report', async (req, res) => {
     const query = parse(reportQuerySchema, req.query);
-    const { entityRef } = await authorizedEntity(
+    const { entity } = await authorizedEntity(
       req,
       query.entityRef,
       memleakReportReadPermission,
     );
-    res.json(await reports.build(entityRef));
+    res.json(await reports.build(entity));
   });
 
   router.get('/traces', async (req, res) => {
@@ -147,7 +152,7 @@ export async function createRouter(
 
   router.post('/traces', async (req, res) => {
     const body = parse(startTraceRequestSchema, req.body ?? {});
-    const { entityRef, credentials } = await authorizedEntity(
+    const { entityRef, entity, credentials } = await authorizedEntity(
       req,
       body.entityRef,
       memleakTraceRunPermission,
@@ -158,28 +163,20 @@ export async function createRouter(
         `durationSec ${durationSec} exceeds this backend's maximum of ${settings.trace.maxDurationSec} s`,
       );
     }
-    const targets = localTargets.forEntity(entityRef);
-    const target = body.target
-      ? targets.find(t => t.name === body.target)
-      : targets[0];
-    if (!target) {
-      throw new InputError(
-        body.target
-          ? `${entityRef} has no target named ${body.target}; targets: ${
-              targets.map(t => t.name).join(', ') || 'none'
-            }`
-          : `${entityRef} has no traceable target on this backend; add it to memleak.localTargets`,
-      );
-    }
-    const prepared = await localTargets.sourceFor(target);
-    const summary = await runner.start({
-      entityRef,
-      durationSec,
-      createdBy: (credentials.principal as { userEntityRef?: string })
-        .userEntityRef,
-      ...prepared,
-    });
-    res.status(201).json(summary);
+    const kind = targets.forEntity(entity);
+    if (!kind) throw new InputError(`${entityRef}: ${targets.whyNone(entity)}`);
+    // The server resolves what to trace: only what the entity selects.
+    const prepared = await kind.prepare(entity, body.target, durationSec);
+    const summaries = await runner.startGroup(
+      prepared.map(p => ({
+        entityRef,
+        durationSec,
+        createdBy: (credentials.principal as { userEntityRef?: string })
+          .userEntityRef,
+        ...p,
+      })),
+    );
+    res.status(201).json(summaries[0]);
   });
 
   router.post('/traces/:id/stop', async (req, res) => {
@@ -188,7 +185,11 @@ export async function createRouter(
     if (!trace) throw new NotFoundError(`No trace ${id}`);
     await authorizedEntity(req, trace.entityRef, memleakTraceRunPermission);
     // Asks the runner, not the row read above: the trace may have ended since.
-    if (runner.runningFor(trace.entityRef) === id) await runner.stop(id);
+    // Stopping one trace of a group (one per pod) stops the whole group.
+    if (runner.runningFor(trace.entityRef)) {
+      if (trace.groupId) await runner.stopEntity(trace.entityRef);
+      else if (runner.runningFor(trace.entityRef) === id) await runner.stop(id);
+    }
     const after = await store.getTrace(id);
     const { snapshots: _s, stacks: _k, notices: _n, ...summary } = after!;
     res.json(summary);

@@ -1,105 +1,68 @@
-import type {
-  EndpointCheck,
-  KernelTarget,
-  MemleakReport,
-  Notice,
-  ReportedTarget,
-} from '@internal/plugin-memleak-common';
-import { MEMLEAK_DEFAULTS } from '@internal/plugin-memleak-common';
+import type { Entity } from '@backstage/catalog-model';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import type { MemleakReport } from '@internal/plugin-memleak-common';
 import type { MemleakSettings } from '../config';
 import type { MemleakStore } from '../store/types';
-import type { LocalTargets } from '../targets/LocalTargets';
+import type { TargetResolver } from '../targets/TargetResolver';
 import { findDisagreement } from './disagreement';
-import { checkEndpoint, Fetch, readReportedMemory } from './selfReport';
-
-function notConfigured(what: string): EndpointCheck {
-  return { url: '', state: 'unreachable', error: `no ${what} URL configured` };
-}
 
 /**
  * Builds an entity's report: what the service says (health, readiness, its
- * own memory metric) next to what the kernel sees (process memory now, and
- * the latest eBPF trace).
+ * own memory metric) next to what the kernel sees (memory now, and the
+ * latest eBPF trace), for whatever the entity runs as.
  */
 export class ReportService {
   constructor(
     private readonly deps: {
       settings: MemleakSettings;
       store: MemleakStore;
-      localTargets: LocalTargets;
-      fetch?: Fetch;
+      targets: TargetResolver;
     },
   ) {}
 
-  async build(entityRef: string): Promise<MemleakReport> {
-    const { settings, store, localTargets } = this.deps;
-    const targets = localTargets.forEntity(entityRef);
-    const notices: Notice[] = [];
+  async build(entity: Entity): Promise<MemleakReport> {
+    const { settings, store, targets } = this.deps;
+    const entityRef = stringifyEntityRef(entity);
     const latestTrace = await store.latestTrace(entityRef);
-    const base = {
-      entityRef,
-      generatedAt: new Date().toISOString(),
-      latestTrace,
-      notices,
+    const latestGroup = latestTrace?.groupId
+      ? await store.listGroup(latestTrace.groupId)
+      : undefined;
+    const durations = {
+      defaultDurationSec: settings.trace.defaultDurationSec,
+      maxDurationSec: settings.trace.maxDurationSec,
     };
-    if (targets.length === 0) {
+    const generatedAt = new Date().toISOString();
+    const kind = targets.forEntity(entity);
+    if (!kind) {
       return {
-        ...base,
+        entityRef,
+        generatedAt,
         mode: 'kubernetes',
         reported: [],
         kernel: [],
         capability: {
           available: false,
-          reason:
-            'This backend has no target for the entity: add it to memleak.localTargets ' +
-            '(process on the backend host). Tracing pods through Inspektor Gadget is not configured.',
-          defaultDurationSec: settings.trace.defaultDurationSec,
-          maxDurationSec: settings.trace.maxDurationSec,
+          reason: targets.whyNone(entity),
+          ...durations,
         },
+        latestTrace,
+        latestGroup,
+        notices: [],
       };
     }
-    const fetchImpl = this.deps.fetch;
-    const reported: ReportedTarget[] = await Promise.all(
-      targets.map(async t => {
-        const [health, ready, memory] = await Promise.all([
-          t.healthUrl
-            ? checkEndpoint(t.healthUrl, fetchImpl)
-            : notConfigured('health'),
-          t.readyUrl
-            ? checkEndpoint(t.readyUrl, fetchImpl)
-            : notConfigured('readiness'),
-          t.metricsUrl
-            ? readReportedMemory(
-                t.metricsUrl,
-                t.memoryMetric ?? MEMLEAK_DEFAULTS.memoryMetric,
-                fetchImpl,
-              )
-            : Promise.resolve({
-                url: '',
-                metric: t.memoryMetric ?? MEMLEAK_DEFAULTS.memoryMetric,
-                otherGauges: [],
-                error: 'no metrics URL configured',
-              }),
-        ]);
-        return { name: t.name, health, ready, memory };
-      }),
-    );
-    const kernel: KernelTarget[] = await Promise.all(
-      targets.map(t => localTargets.kernelView(t)),
-    );
-    const first = await localTargets.traceability(targets[0]);
+    const part = await kind.report(entity);
     return {
-      ...base,
-      mode: 'local',
-      reported,
-      kernel,
-      capability: {
-        available: first.ok,
-        reason: first.ok ? undefined : first.reason,
-        defaultDurationSec: settings.trace.defaultDurationSec,
-        maxDurationSec: settings.trace.maxDurationSec,
-      },
-      disagreement: findDisagreement(reported, latestTrace),
+      entityRef,
+      generatedAt,
+      mode: part.mode,
+      reported: part.reported,
+      kernel: part.kernel,
+      pods: part.pods,
+      capability: { ...part.capability, ...durations },
+      latestTrace,
+      latestGroup,
+      disagreement: findDisagreement(part.reported, latestTrace),
+      notices: part.notices.map(n => ({ ...n, at: generatedAt })),
     };
   }
 }

@@ -1,6 +1,11 @@
 import path from 'node:path';
+import type { Entity } from '@backstage/catalog-model';
+import { stringifyEntityRef } from '@backstage/catalog-model';
+import { InputError } from '@backstage/errors';
 import type {
+  EndpointCheck,
   KernelTarget,
+  ReportedTarget,
   TraceTarget,
 } from '@internal/plugin-memleak-common';
 import type { LocalTarget, MemleakSettings } from '../config';
@@ -11,9 +16,10 @@ import {
   readProcessMemory,
 } from '../sources/local/procfs';
 import type { AllocationSource } from '../sources/types';
-import { readReportedMemory } from '../report/selfReport';
+import { checkEndpoint, Fetch, readReportedMemory } from '../report/selfReport';
 import { MEMLEAK_DEFAULTS } from '@internal/plugin-memleak-common';
 import type { SnapshotContext } from '../trace/TraceSession';
+import type { EntityTargets, PreparedTrace, TargetReport } from './types';
 
 export type Traceability =
   | { ok: true; pid: number }
@@ -24,15 +30,78 @@ export type Traceability =
  * (`memleak.localTargets`): finds their pids, reads /proc, and builds the
  * local eBPF source for a trace.
  */
-export class LocalTargets {
+export class LocalTargets implements EntityTargets {
+  readonly mode = 'local' as const;
+
   constructor(
     private readonly settings: MemleakSettings,
     private readonly baseDir: string = process.cwd(),
+    private readonly fetchImpl?: Fetch,
   ) {}
 
   forEntity(entityRef: string): LocalTarget[] {
     const ref = entityRef.toLocaleLowerCase('en-US');
     return this.settings.localTargets.filter(t => t.entityRef === ref);
+  }
+
+  /** Whether `memleak.localTargets` lists the entity. */
+  appliesTo(entity: Entity): boolean {
+    return this.forEntity(stringifyEntityRef(entity)).length > 0;
+  }
+
+  async report(entity: Entity): Promise<TargetReport> {
+    const targets = this.forEntity(stringifyEntityRef(entity));
+    const fetchImpl = this.fetchImpl;
+    const reported: ReportedTarget[] = await Promise.all(
+      targets.map(async t => {
+        const metric = t.memoryMetric ?? MEMLEAK_DEFAULTS.memoryMetric;
+        const [health, ready, memory] = await Promise.all([
+          t.healthUrl
+            ? checkEndpoint(t.healthUrl, fetchImpl)
+            : notConfigured('health'),
+          t.readyUrl
+            ? checkEndpoint(t.readyUrl, fetchImpl)
+            : notConfigured('readiness'),
+          t.metricsUrl
+            ? readReportedMemory(t.metricsUrl, metric, fetchImpl)
+            : Promise.resolve({
+                url: '',
+                metric,
+                otherGauges: [],
+                error: 'no metrics URL configured',
+              }),
+        ]);
+        return { name: t.name, health, ready, memory };
+      }),
+    );
+    const kernel = await Promise.all(targets.map(t => this.kernelView(t)));
+    const first = await this.traceability(targets[0]);
+    return {
+      mode: 'local',
+      reported,
+      kernel,
+      capability: {
+        available: first.ok,
+        reason: first.ok ? undefined : first.reason,
+      },
+      notices: [],
+    };
+  }
+
+  async prepare(entity: Entity, name: string | undefined): Promise<PreparedTrace[]> {
+    const entityRef = stringifyEntityRef(entity);
+    const targets = this.forEntity(entityRef);
+    const target = name ? targets.find(t => t.name === name) : targets[0];
+    if (!target) {
+      throw new InputError(
+        name
+          ? `${entityRef} has no target named ${name}; targets: ${
+              targets.map(t => t.name).join(', ') || 'none'
+            }`
+          : `${entityRef} has no traceable target on this backend; add it to memleak.localTargets`,
+      );
+    }
+    return [await this.sourceFor(target)];
   }
 
   private async pid(t: LocalTarget): Promise<number | undefined> {
@@ -99,6 +168,10 @@ export class LocalTargets {
       },
     };
   }
+}
+
+function notConfigured(what: string): EndpointCheck {
+  return { url: '', state: 'unreachable', error: `no ${what} URL configured` };
 }
 
 function notRunning(t: LocalTarget): string {
