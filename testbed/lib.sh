@@ -305,12 +305,12 @@ start_ig_daemons() {
 # --- objects: the project's manifests, plus what controllers we lack would make
 
 deploy_objects() {
-  log "applying manifests/backstage-rbac and manifests/base"
+  log "applying manifests/base and manifests/backstage-rbac"
   wait_for 60 "the default ServiceAccount controller" kctl get serviceaccount default -n default
+  kctl apply -k "$ROOT/manifests/base" >/dev/null
   kctl apply -k "$ROOT/manifests/backstage-rbac" >/dev/null
   # Inspektor Gadget's pods need what the privileged level allows.
   kctl label namespace gadget pod-security.kubernetes.io/enforce=privileged --overwrite >/dev/null
-  kctl apply -k "$ROOT/manifests/base" >/dev/null
   wait_for 60 "ServiceAccount gadget/default" kctl get serviceaccount default -n gadget
   # Inspektor Gadget's DaemonSet would make one such pod per node (its image is
   # not available here); kwok's PortForward for each sends port 8080 to that

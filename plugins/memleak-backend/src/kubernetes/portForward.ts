@@ -22,6 +22,10 @@ export function portForwardStream(ws: WebSocket): Duplex {
 
   const stream = new Duplex({
     write(chunk: Buffer, _encoding, callback) {
+      if (ws.readyState !== ws.OPEN) {
+        callback(new PortForwardError(errorText.trim() || 'port-forward closed'));
+        return;
+      }
       const frame = Buffer.allocUnsafe(chunk.length + 1);
       frame[0] = DATA_CHANNEL;
       chunk.copy(frame, 1);
@@ -55,7 +59,10 @@ export function portForwardStream(ws: WebSocket): Duplex {
     if (channel === DATA_CHANNEL) {
       if (!stream.push(payload)) ws.pause?.();
     } else if (channel === ERROR_CHANNEL) {
+      // The error channel carries nothing but a failure (the kubelet could
+      // not reach the pod's port): end with what it says.
       errorText += payload.toString('utf8');
+      stream.destroy(new PortForwardError(errorText.trim()));
     }
   });
   ws.on('close', (code: number, reason: Buffer) => {

@@ -1,0 +1,64 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { KubeconfigKubeApi } from '../kubernetes/KubeconfigKubeApi';
+
+/**
+ * The test bed (`yarn testbed up`): a real API server, kwok nodes and real
+ * Inspektor Gadget. Tests that need it fail with what to run when it is not
+ * up — never skipped. `scripts/test.sh` brings it up before Jest.
+ */
+export const TESTBED_DIR =
+  process.env.MEMLEAK_TESTBED_DIR ??
+  resolvePackagePath('@internal/plugin-memleak-backend', '../../.memleak/testbed');
+
+export interface Testbed {
+  dir: string;
+  /** Admin (system:masters). */
+  adminKubeconfig: string;
+  /** The Backstage backend's ServiceAccount (backstage/backstage). */
+  backstageKubeconfig: string;
+  backstageToken: string;
+  server: string;
+  caFile: string;
+  /** The admin's API and the ServiceAccount's. */
+  admin: KubeconfigKubeApi;
+  backstage: KubeconfigKubeApi;
+}
+
+export function testbed(): Testbed {
+  const file = (name: string) => path.join(TESTBED_DIR, name);
+  if (!fs.existsSync(file('backstage.token')) || !fs.existsSync(file('run/kube-apiserver.pid'))) {
+    throw new Error(
+      `The test bed is not up (no ${file('run/kube-apiserver.pid')}): run \`sudo yarn testbed up\` first (testbed/README.md).`,
+    );
+  }
+  const port = process.env.MEMLEAK_TESTBED_APISERVER_PORT ?? '16443';
+  return {
+    dir: TESTBED_DIR,
+    adminKubeconfig: file('kubeconfig'),
+    backstageKubeconfig: file('backstage.kubeconfig'),
+    backstageToken: fs.readFileSync(file('backstage.token'), 'utf8').trim(),
+    server: `https://127.0.0.1:${port}`,
+    caFile: file('pki/ca.crt'),
+    admin: KubeconfigKubeApi.load(file('kubeconfig')),
+    backstage: KubeconfigKubeApi.load(file('backstage.kubeconfig')),
+  };
+}
+
+interface PodList {
+  items: Array<{
+    metadata: { name: string; annotations?: Record<string, string> };
+    spec: { nodeName?: string };
+    status: { phase?: string; podIP?: string };
+  }>;
+}
+
+/** The demo's Running leaker pods, as the admin sees them. */
+export async function leakerPods(tb: Testbed): Promise<PodList['items']> {
+  const res = await tb.admin.request(
+    '/api/v1/namespaces/memleak-demo/pods?labelSelector=app.kubernetes.io%2Fname%3Dleaker-c',
+  );
+  const list = JSON.parse(await res.text()) as PodList;
+  return list.items.filter(p => p.status.phase === 'Running');
+}
