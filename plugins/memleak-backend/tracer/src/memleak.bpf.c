@@ -46,27 +46,39 @@ struct {
 } allocs SEC(".maps");
 
 /*
- * Stacks by a 64-bit hash of their addresses. Not a STACK_TRACE map: that one
- * keeps one stack per bucket and refuses (-EEXIST) a second stack hashing to
- * a taken bucket, so one unlucky collision silently strips every allocation
- * of a stack of its frames for the whole trace.
+ * Stacks are deduplicated by a 64-bit hash of their addresses and numbered
+ * in the order they are first seen: an allocation keeps the small id, and a
+ * stack's counts live in an array at that id, updated in place (an array
+ * element is an address, not a hash-table search). Not a STACK_TRACE map:
+ * that one keeps one stack per bucket and refuses (-EEXIST) a second stack
+ * hashing to a taken bucket, so one unlucky collision silently strips every
+ * allocation of a stack of its frames for the whole trace.
  */
-#define MAX_STACKS 16384
-
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, MAX_STACKS);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, __u64);
-	__type(value, struct stack_ips);
-} stacks SEC(".maps");
+	__type(value, __u32);
+} stack_ids SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, MAX_STACKS);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, __u32);
+	__type(value, struct stack_ips);
+} stack_ips SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, MAX_STACKS + 1); /* + NO_STACK */
-	__type(key, __u64);
+	__type(key, __u32);
 	__type(value, struct stack_stats);
 } stack_stats SEC(".maps");
+
+/* ids handed out so far */
+__u32 stack_ids_used = 0;
 
 /*
  * Each read of user memory costs as much as a few map operations, whatever
@@ -155,18 +167,11 @@ static __always_inline int enter(__u32 op, __u64 size, __u64 arg)
 	return 0;
 }
 
-static __always_inline void add_stats(__u64 stack_hash, bool is_alloc)
+static __always_inline void add_stats(__u32 stack_id, bool is_alloc)
 {
-	struct stack_stats *s = bpf_map_lookup_elem(&stack_stats, &stack_hash);
-	if (!s) {
-		struct stack_stats zero = {};
-		bpf_map_update_elem(&stack_stats, &stack_hash, &zero, BPF_NOEXIST);
-		s = bpf_map_lookup_elem(&stack_stats, &stack_hash);
-		if (!s) {
-			count(C_STATS_MAP_FULL);
-			return;
-		}
-	}
+	struct stack_stats *s = bpf_map_lookup_elem(&stack_stats, &stack_id);
+	if (!s)
+		return; /* ids stay within the array */
 	if (is_alloc)
 		__sync_fetch_and_add(&s->allocs, 1);
 	else
@@ -178,24 +183,36 @@ static __always_inline void forget(__u64 addr)
 	struct alloc_info *info = bpf_map_lookup_elem(&allocs, &addr);
 	if (!info)
 		return;
-	__u64 stack_hash = info->stack_hash;
+	__u32 stack_id = info->stack_id;
 	if (bpf_map_delete_elem(&allocs, &addr))
 		return; /* another thread freed it first */
-	add_stats(stack_hash, false);
+	add_stats(stack_id, false);
 	count(C_FREES);
 }
 
-#define FNV_OFFSET 14695981039346656037ULL
-#define FNV_PRIME 1099511628211ULL
+/* A stack seen for the first time: its id, or NO_STACK when the table is full. */
+static __always_inline __u32 new_stack(__u64 h, struct stack_ips *ips, __u32 n)
+{
+	if (stack_ids_used >= MAX_STACKS)
+		return NO_STACK;
+	__u32 id = __sync_fetch_and_add(&stack_ids_used, 1) + 1;
+	if (id > MAX_STACKS)
+		return NO_STACK;
+	/* zero the scratch buffer's tail (an earlier, deeper stack) so the copy ends at n */
+	for (__u32 i = 0; i < MAX_STACK_DEPTH; i++)
+		if (i >= n)
+			ips->ip[i] = 0;
+	/* the frames first, then the id that readers find them by */
+	if (bpf_map_update_elem(&stack_ips, &id, ips, BPF_NOEXIST))
+		return NO_STACK;
+	if (bpf_map_update_elem(&stack_ids, &h, &id, BPF_NOEXIST) == 0)
+		return id;
+	/* another CPU numbered the same stack first: use its id, give this one's frames back */
+	bpf_map_delete_elem(&stack_ips, &id);
+	__u32 *theirs = bpf_map_lookup_elem(&stack_ids, &h);
+	return theirs ? *theirs : NO_STACK;
+}
 
-/*
- * The caller's user stack, caller first, stored once under its hash; NO_STACK
- * on failure. A frame-pointer walk of our own rather than bpf_get_stack(): the
- * kernel's walk reads on until a read faults, and glibc leaves a frame pointer
- * of 1 (or 0) below main and its threads' start, so every walk ended in a
- * page fault — half of what tracing a pair cost. Ours stops, without reading,
- * at a frame pointer that is misaligned or not above the previous frame.
- */
 /* Fills w->window from fp on; false when it cannot be read. */
 static __always_inline bool fetch_window(struct walk_scratch *w, __u64 fp, __u64 *len)
 {
@@ -208,7 +225,18 @@ static __always_inline bool fetch_window(struct walk_scratch *w, __u64 fp, __u64
 	return bpf_probe_read_user(w->window, n, (void *)fp) == 0;
 }
 
-static __always_inline __u64 stack_of(struct pt_regs *ctx)
+#define FNV_OFFSET 14695981039346656037ULL
+#define FNV_PRIME 1099511628211ULL
+
+/*
+ * The id of the caller's user stack, caller first; NO_STACK on failure. A
+ * frame-pointer walk of our own rather than bpf_get_stack(): the kernel's walk
+ * reads on until a read faults, and glibc leaves a frame pointer of 1 (or 0)
+ * below main and its threads' start, so every walk ended in a page fault —
+ * half of what tracing a pair cost. Ours stops, without reading, at a frame
+ * pointer that is misaligned or not above the previous frame.
+ */
+static __always_inline __u32 stack_of(struct pt_regs *ctx)
 {
 	__u32 zero = 0;
 	struct walk_scratch *w = bpf_map_lookup_elem(&stack_scratch, &zero);
@@ -238,28 +266,20 @@ static __always_inline __u64 stack_of(struct pt_regs *ctx)
 		lowest = fp + 16;
 		fp = w->window[k];
 	}
-	if (h == NO_STACK)
-		h = 1;
-	if (bpf_map_lookup_elem(&stacks, &h))
-		return h;
-	/* new: zero the scratch buffer's tail (an earlier, deeper stack) so the copy ends at n */
-	for (__u32 i = 0; i < MAX_STACK_DEPTH; i++)
-		if (i >= n)
-			w->ips.ip[i] = 0;
-	if (bpf_map_update_elem(&stacks, &h, &w->ips, BPF_NOEXIST) &&
-	    !bpf_map_lookup_elem(&stacks, &h)) /* full, unless another CPU just added it */
-		return NO_STACK;
-	return h;
+	__u32 *known = bpf_map_lookup_elem(&stack_ids, &h);
+	if (known)
+		return *known;
+	return new_stack(h, &w->ips, n);
 }
 
-static __always_inline void record(struct pt_regs *ctx, __u64 addr, __u64 size)
+static __always_inline void record(struct pt_regs *ctx, __u64 addr, __u64 size, __u64 entered_ns)
 {
 	struct alloc_info info = {
 		.size = size,
-		.timestamp_ns = bpf_ktime_get_ns(),
-		.stack_hash = stack_of(ctx),
+		.timestamp_ns = entered_ns,
+		.stack_id = stack_of(ctx),
 	};
-	if (info.stack_hash == NO_STACK)
+	if (info.stack_id == NO_STACK)
 		count(C_STACK_FAILED);
 	long err = bpf_map_update_elem(&allocs, &addr, &info, BPF_NOEXIST);
 	if (err == -17 /* EEXIST */) {
@@ -272,7 +292,7 @@ static __always_inline void record(struct pt_regs *ctx, __u64 addr, __u64 size)
 		count(C_ALLOC_MAP_FULL);
 		return;
 	}
-	add_stats(info.stack_hash, true);
+	add_stats(info.stack_id, true);
 	count(C_ALLOCS);
 }
 
@@ -286,7 +306,7 @@ static __always_inline int leave(struct pt_regs *ctx, __u64 ret)
 		return 0;
 	if (--p->depth > 0)
 		return 0;
-	__u64 size = p->size, arg = p->arg;
+	__u64 size = p->size, arg = p->arg, entered_ns = p->entered_ns;
 	__u32 op = p->op;
 
 	if (op == OP_POSIX_MEMALIGN) {
@@ -298,7 +318,7 @@ static __always_inline int leave(struct pt_regs *ctx, __u64 ret)
 	if (op == OP_REALLOC && arg != 0 && (ret != 0 || size == 0))
 		forget(arg); /* moved or freed; a failed realloc keeps the old block */
 	if (ret != 0)
-		record(ctx, ret, size);
+		record(ctx, ret, size, entered_ns);
 	return 0;
 }
 

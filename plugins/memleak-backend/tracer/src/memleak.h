@@ -7,18 +7,21 @@
 /* One live allocation, keyed by its address in the `allocs` map. */
 struct alloc_info {
 	__u64 size;
-	__u64 timestamp_ns; /* bpf_ktime_get_ns(): CLOCK_MONOTONIC */
-	__u64 stack_hash;   /* key in `stacks`; NO_STACK when it could not be recorded */
+	__u64 timestamp_ns; /* bpf_ktime_get_ns() at the allocator's entry: CLOCK_MONOTONIC */
+	__u32 stack_id;     /* key in `stack_ips`, slot in `stack_stats`; NO_STACK when none */
+	__u32 unused;
 };
 
-#define NO_STACK 0ULL
+/* Stack ids are 1..MAX_STACKS in the order stacks are first seen. */
+#define MAX_STACKS 16384
+#define NO_STACK 0
 
 /* A user stack, caller first: return addresses, zero-filled. */
 struct stack_ips {
 	__u64 ip[MAX_STACK_DEPTH];
 };
 
-/* Cumulative counts of one stack, keyed by stack hash in `stack_stats`. */
+/* Cumulative counts of one stack, at its id in the `stack_stats` array. */
 struct stack_stats {
 	__u64 allocs;
 	__u64 frees;
@@ -33,7 +36,6 @@ enum counter {
 	C_PENDING_FULL,    /* too many threads inside the allocator at once */
 	C_REPLACED,        /* an address came back without us seeing its free */
 	C_MMAP_MAP_FULL,
-	C_STATS_MAP_FULL,
 	C_NR,
 };
 

@@ -12,7 +12,7 @@
 
 /* Live allocations of one stack at this instant. */
 struct stack_agg {
-	uint64_t stack_hash;
+	uint32_t stack_id;
 	uint64_t bytes, count, aged_bytes, aged_count;
 	uint64_t allocs, frees;
 };
@@ -29,18 +29,18 @@ uint64_t monotonic_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
 }
 
-/* Kept sorted by stack hash; few stacks (≤ the stack map's size) compared with allocations. */
-static struct stack_agg *agg_lookup(struct agg_table *t, uint64_t id, bool insert)
+/* Kept sorted by stack id; few stacks (≤ MAX_STACKS) compared with allocations. */
+static struct stack_agg *agg_lookup(struct agg_table *t, uint32_t id, bool insert)
 {
 	size_t lo = 0, hi = t->n;
 	while (lo < hi) {
 		size_t mid = (lo + hi) / 2;
-		if (t->v[mid].stack_hash < id)
+		if (t->v[mid].stack_id < id)
 			lo = mid + 1;
 		else
 			hi = mid;
 	}
-	if (lo < t->n && t->v[lo].stack_hash == id)
+	if (lo < t->n && t->v[lo].stack_id == id)
 		return &t->v[lo];
 	if (!insert)
 		return NULL;
@@ -54,7 +54,7 @@ static struct stack_agg *agg_lookup(struct agg_table *t, uint64_t id, bool inser
 	}
 	memmove(&t->v[lo + 1], &t->v[lo], (t->n - lo) * sizeof(*t->v));
 	t->n++;
-	t->v[lo] = (struct stack_agg){ .stack_hash = id };
+	t->v[lo] = (struct stack_agg){ .stack_id = id };
 	return &t->v[lo];
 }
 
@@ -79,7 +79,7 @@ static int aggregate_allocs(int fd, uint64_t aged_before_ns, struct agg_table *t
 		if (err && err != -ENOENT)
 			return err;
 		for (__u32 i = 0; i < count; i++) {
-			struct stack_agg *a = agg_lookup(t, vals[i].stack_hash, true);
+			struct stack_agg *a = agg_lookup(t, vals[i].stack_id, true);
 			if (!a)
 				return -ENOMEM;
 			bool aged = vals[i].timestamp_ns <= aged_before_ns;
@@ -101,23 +101,23 @@ static int aggregate_allocs(int fd, uint64_t aged_before_ns, struct agg_table *t
 	}
 }
 
-static void add_cumulative(int fd, struct agg_table *t)
+/* The stacks' cumulative counts: the whole array in one read. */
+static int add_cumulative(int fd, struct agg_table *t)
 {
-	uint64_t key, next;
-	uint64_t *prev = NULL;
-	struct stack_stats st;
-	while (bpf_map_get_next_key(fd, prev, &next) == 0) {
-		key = next;
-		prev = &key;
-		if (bpf_map_lookup_elem(fd, &key, &st))
-			continue;
-		/* only stacks with live allocations are listed */
-		struct stack_agg *a = agg_lookup(t, key, false);
-		if (a) {
-			a->allocs = st.allocs;
-			a->frees = st.frees;
+	static struct stack_stats st[MAX_STACKS + 1];
+	static uint32_t ids[MAX_STACKS + 1];
+	uint32_t out_batch = 0;
+	__u32 count = MAX_STACKS + 1;
+	if (bpf_map_lookup_batch(fd, NULL, &out_batch, ids, st, &count, NULL) && errno != ENOENT)
+		return -errno;
+	for (size_t i = 0; i < t->n; i++) {
+		uint32_t id = t->v[i].stack_id;
+		if (id < count && ids[id] == id) {
+			t->v[i].allocs = st[id].allocs;
+			t->v[i].frees = st[id].frees;
 		}
 	}
+	return 0;
 }
 
 static uint64_t sum_mmaps(int fd)
@@ -152,7 +152,7 @@ static int by_aged_bytes(const void *a, const void *b)
 		return x->aged_bytes > y->aged_bytes ? -1 : 1;
 	if (x->bytes != y->bytes)
 		return x->bytes > y->bytes ? -1 : 1;
-	return x->stack_hash < y->stack_hash ? -1 : x->stack_hash > y->stack_hash;
+	return x->stack_id < y->stack_id ? -1 : x->stack_id > y->stack_id;
 }
 
 /* FNV-1a over the addresses: a key that stays the same for the same stack all trace long. */
@@ -167,11 +167,11 @@ static uint64_t stack_key(const uint64_t *ips, size_t n)
 	return h;
 }
 
-static void write_frames(FILE *out, int stacks_fd, struct symbolizer *sym, uint64_t stack_hash)
+static void write_frames(FILE *out, int stacks_fd, struct symbolizer *sym, uint32_t stack_id)
 {
 	uint64_t ips[MAX_STACK_DEPTH] = {0};
 	size_t n = 0;
-	if (stack_hash != NO_STACK && bpf_map_lookup_elem(stacks_fd, &stack_hash, ips) == 0)
+	if (stack_id != NO_STACK && bpf_map_lookup_elem(stacks_fd, &stack_id, ips) == 0)
 		while (n < MAX_STACK_DEPTH && ips[n])
 			n++;
 	struct frame frames[MAX_STACK_DEPTH];
@@ -181,7 +181,7 @@ static void write_frames(FILE *out, int stacks_fd, struct symbolizer *sym, uint6
 	/* frames[0] must be the allocator's caller: skip libc's own frames (strdup, …) */
 	while (first < n && frames[first].in_libc)
 		first++;
-	fprintf(out, "\"key\":\"%s%016llx\",\"frames\":[", stack_hash == NO_STACK ? "unknown-" : "",
+	fprintf(out, "\"key\":\"%s%016llx\",\"frames\":[", stack_id == NO_STACK ? "unknown-" : "",
 		(unsigned long long)stack_key(ips + first, n - first));
 	for (size_t i = first; i < n; i++) {
 		fprintf(out, "%s{\"address\":\"0x%llx\"", i > first ? "," : "",
@@ -216,31 +216,34 @@ int snapshot_write(FILE *out, struct memleak_bpf *skel, struct symbolizer *sym,
 		free(t.v);
 		return err;
 	}
-	add_cumulative(bpf_map__fd(skel->maps.stack_stats), &t);
+	err = add_cumulative(bpf_map__fd(skel->maps.stack_stats), &t);
+	if (err) {
+		free(t.v);
+		return err;
+	}
 	uint64_t mmap_bytes = sum_mmaps(bpf_map__fd(skel->maps.mmaps));
 	qsort(t.v, t.n, sizeof(*t.v), by_aged_bytes);
 	symbolizer_refresh(sym);
 
-	uint64_t lost = c[C_ALLOC_MAP_FULL] + c[C_STACK_FAILED] + c[C_PENDING_FULL] + c[C_STATS_MAP_FULL];
+	uint64_t lost = c[C_ALLOC_MAP_FULL] + c[C_STACK_FAILED] + c[C_PENDING_FULL];
 	fprintf(out,
 		"{\"type\":\"snapshot\",\"timestampMs\":%.3f,\"outstandingBytes\":%llu,"
 		"\"outstandingCount\":%llu,\"agedBytes\":%llu,\"agedCount\":%llu,\"mmapBytes\":%llu,"
 		"\"allocs\":%llu,\"frees\":%llu,\"lostEvents\":%llu,"
 		"\"lost\":{\"allocMapFull\":%llu,\"stackFailed\":%llu,\"pendingFull\":%llu,"
-		"\"statsMapFull\":%llu,\"mmapMapFull\":%llu,\"replaced\":%llu},"
+		"\"mmapMapFull\":%llu,\"replaced\":%llu},"
 		"\"stackCount\":%zu,\"stacks\":[",
 		now / 1e6, (unsigned long long)tot.bytes, (unsigned long long)tot.count,
 		(unsigned long long)tot.aged_bytes, (unsigned long long)tot.aged_count,
 		(unsigned long long)mmap_bytes, (unsigned long long)c[C_ALLOCS],
 		(unsigned long long)c[C_FREES], (unsigned long long)lost,
 		(unsigned long long)c[C_ALLOC_MAP_FULL], (unsigned long long)c[C_STACK_FAILED],
-		(unsigned long long)c[C_PENDING_FULL], (unsigned long long)c[C_STATS_MAP_FULL],
-		(unsigned long long)c[C_MMAP_MAP_FULL], (unsigned long long)c[C_REPLACED], t.n);
-	int stacks_fd = bpf_map__fd(skel->maps.stacks);
+		(unsigned long long)c[C_PENDING_FULL], (unsigned long long)c[C_MMAP_MAP_FULL], (unsigned long long)c[C_REPLACED], t.n);
+	int stacks_fd = bpf_map__fd(skel->maps.stack_ips);
 	for (size_t i = 0; i < t.n && i < opts->top; i++) {
 		const struct stack_agg *a = &t.v[i];
 		fputs(i ? ",{" : "{", out);
-		write_frames(out, stacks_fd, sym, a->stack_hash);
+		write_frames(out, stacks_fd, sym, a->stack_id);
 		fprintf(out,
 			",\"outstandingBytes\":%llu,\"outstandingCount\":%llu,\"agedBytes\":%llu,"
 			"\"agedCount\":%llu,\"allocs\":%llu,\"frees\":%llu}",
