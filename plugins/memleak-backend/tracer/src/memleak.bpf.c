@@ -81,6 +81,37 @@ struct {
 __u32 stack_ids_used = 0;
 
 /*
+ * A per-CPU direct-mapped cache in front of `stack_ids`: a stack seen again
+ * costs an array read instead of a hash-table search. One 64-bit word per
+ * slot (the hash's upper bits, then the id) is written and read whole, so
+ * two threads preempting each other on one CPU cannot tear an entry. Ids
+ * never change during a trace, so an entry never goes stale.
+ */
+#define ID_BITS 15 /* ids 1..MAX_STACKS */
+#define CACHE_SLOTS 1024
+
+_Static_assert(MAX_STACKS < (1 << ID_BITS), "stack ids fit in ID_BITS");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CACHE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u64);
+} stack_cache SEC(".maps");
+
+static __always_inline __u64 *cache_slot(__u64 h)
+{
+	__u32 slot = (h >> 40) & (CACHE_SLOTS - 1); /* FNV's upper bits are its best mixed */
+	return bpf_map_lookup_elem(&stack_cache, &slot);
+}
+
+static __always_inline __u32 cached_id(__u64 *slot, __u64 h)
+{
+	__u64 entry = slot ? *slot : 0;
+	return (entry >> ID_BITS) == (h >> ID_BITS) ? entry & ((1 << ID_BITS) - 1) : NO_STACK;
+}
+
+/*
  * Each read of user memory costs as much as a few map operations, whatever
  * its size up to a few hundred bytes: the walk reads the stack a window at a
  * time, from a frame pointer to the end of its page at most (mapped when the
@@ -266,10 +297,15 @@ static __always_inline __u32 stack_of(struct pt_regs *ctx)
 		lowest = fp + 16;
 		fp = w->window[k];
 	}
+	__u64 *slot = cache_slot(h);
+	__u32 id = cached_id(slot, h);
+	if (id != NO_STACK)
+		return id;
 	__u32 *known = bpf_map_lookup_elem(&stack_ids, &h);
-	if (known)
-		return *known;
-	return new_stack(h, &w->ips, n);
+	id = known ? *known : new_stack(h, &w->ips, n);
+	if (slot && id != NO_STACK)
+		*slot = (h >> ID_BITS << ID_BITS) | id;
+	return id;
 }
 
 static __always_inline void record(struct pt_regs *ctx, __u64 addr, __u64 size, __u64 entered_ns)
@@ -350,10 +386,12 @@ int BPF_KRETPROBE(alloc_return, __u64 ret) { return leave(ctx, ret); }
 SEC("uprobe")
 int BPF_KPROBE(free_enter, __u64 addr)
 {
-	__u32 tid;
-	if (!is_target(&tid) || addr == 0)
-		return 0;
-	forget(addr);
+	/*
+	 * No pid check: the kernel runs these programs only in the target's
+	 * memory (they are attached for its pid), where a free is the target's.
+	 */
+	if (addr != 0)
+		forget(addr);
 	return 0;
 }
 
