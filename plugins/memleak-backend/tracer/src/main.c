@@ -193,6 +193,7 @@ int main(int argc, char **argv)
 	if (!skel)
 		fail("ebpf_unavailable", "cannot open the BPF object: %s", strerror(errno));
 	skel->rodata->target_tgid = (__u32)o.pid;
+	skel->rodata->max_allocs = o.max_allocs;
 	bpf_map__set_max_entries(skel->maps.allocs, o.max_allocs);
 	int err = memleak_bpf__load(skel);
 	if (err)

@@ -12,6 +12,20 @@ struct alloc_info {
 	__u32 unused;
 };
 
+/*
+ * A slot of the `alloc_slots` array: addr is SLOT_FREE, SLOT_FILLING while
+ * info is written, or the address of a live allocation described by info.
+ */
+struct alloc_slot {
+	__u64 addr;
+	struct alloc_info info;
+};
+
+#define SLOT_BITS 16
+#define ALLOC_SLOTS (1 << SLOT_BITS)
+#define SLOT_FREE 0
+#define SLOT_FILLING 1 /* no allocator returns 1 */
+
 /* Stack ids are 1..MAX_STACKS in the order stacks are first seen. */
 #define MAX_STACKS 16384
 #define NO_STACK 0

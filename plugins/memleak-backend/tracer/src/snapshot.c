@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "json.h"
@@ -64,8 +65,27 @@ struct totals {
 
 #define BATCH 4096
 
-/* Walks the live-allocation map in batches: one syscall per few thousand entries. */
-static int aggregate_allocs(int fd, uint64_t aged_before_ns, struct agg_table *t, struct totals *tot)
+static int add_alloc(struct agg_table *t, struct totals *tot, const struct alloc_info *v,
+		     uint64_t aged_before_ns)
+{
+	struct stack_agg *a = agg_lookup(t, v->stack_id, true);
+	if (!a)
+		return -ENOMEM;
+	a->bytes += v->size;
+	a->count++;
+	tot->bytes += v->size;
+	tot->count++;
+	if (v->timestamp_ns <= aged_before_ns) {
+		a->aged_bytes += v->size;
+		a->aged_count++;
+		tot->aged_bytes += v->size;
+		tot->aged_count++;
+	}
+	return 0;
+}
+
+/* Walks the live-allocation hash map in batches: one syscall per few thousand entries. */
+static int aggregate_map(int fd, uint64_t aged_before_ns, struct agg_table *t, struct totals *tot)
 {
 	static uint64_t keys[BATCH];
 	static struct alloc_info vals[BATCH];
@@ -79,26 +99,40 @@ static int aggregate_allocs(int fd, uint64_t aged_before_ns, struct agg_table *t
 		if (err && err != -ENOENT)
 			return err;
 		for (__u32 i = 0; i < count; i++) {
-			struct stack_agg *a = agg_lookup(t, vals[i].stack_id, true);
-			if (!a)
-				return -ENOMEM;
-			bool aged = vals[i].timestamp_ns <= aged_before_ns;
-			a->bytes += vals[i].size;
-			a->count++;
-			tot->bytes += vals[i].size;
-			tot->count++;
-			if (aged) {
-				a->aged_bytes += vals[i].size;
-				a->aged_count++;
-				tot->aged_bytes += vals[i].size;
-				tot->aged_count++;
-			}
+			int e = add_alloc(t, tot, &vals[i], aged_before_ns);
+			if (e)
+				return e;
 		}
 		if (err == -ENOENT)
 			return 0;
 		in_batch = out_batch;
 		first = false;
 	}
+}
+
+/* The slots array, read in place (mapped once) while the programs write it. */
+static int aggregate_slots(int fd, uint64_t aged_before_ns, struct agg_table *t, struct totals *tot)
+{
+	static struct alloc_slot *slots;
+	if (!slots) {
+		void *m = mmap(NULL, ALLOC_SLOTS * sizeof(*slots), PROT_READ, MAP_SHARED, fd, 0);
+		if (m == MAP_FAILED)
+			return -errno;
+		slots = m;
+	}
+	for (size_t i = 0; i < ALLOC_SLOTS; i++) {
+		uint64_t addr = __atomic_load_n(&slots[i].addr, __ATOMIC_ACQUIRE);
+		if (addr == SLOT_FREE || addr == SLOT_FILLING)
+			continue;
+		struct alloc_info v = slots[i].info;
+		/* freed meanwhile: skip; a slot the same address took again holds a live one either way */
+		if (__atomic_load_n(&slots[i].addr, __ATOMIC_ACQUIRE) != addr)
+			continue;
+		int e = add_alloc(t, tot, &v, aged_before_ns);
+		if (e)
+			return e;
+	}
+	return 0;
 }
 
 /* The stacks' cumulative counts: the whole array in one read. */
@@ -211,7 +245,9 @@ int snapshot_write(FILE *out, struct memleak_bpf *skel, struct symbolizer *sym,
 	uint64_t c[C_NR];
 
 	read_counters(bpf_map__fd(skel->maps.counters), c);
-	int err = aggregate_allocs(bpf_map__fd(skel->maps.allocs), aged_before, &t, &tot);
+	int err = aggregate_slots(bpf_map__fd(skel->maps.alloc_slots), aged_before, &t, &tot);
+	if (!err)
+		err = aggregate_map(bpf_map__fd(skel->maps.allocs), aged_before, &t, &tot);
 	if (err) {
 		free(t.v);
 		return err;

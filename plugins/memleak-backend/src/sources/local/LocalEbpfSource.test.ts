@@ -122,6 +122,22 @@ describe('LocalEbpfSource', () => {
     expect((await source.snapshot(0)).mmapBytes).toBe(0);
   });
 
+  it('stays exact with more live allocations than the slot array holds', async () => {
+    // 65536 slots: past them, allocations live in the hash map behind it
+    const { target, source } = await traced({ maxAllocations: 200_000 });
+    await target.run('leak 100000 64');
+    await target.run('free 60000');
+    const snap = await source.snapshot(0);
+    expect(snap.lostEvents).toBe(0);
+    expect(snap.allocs).toBe(100_000);
+    expect(snap.frees).toBe(60_000);
+    expect(snap.outstandingCount).toBe(40_000);
+    expect(snap.outstandingBytes).toBe(40_000 * 64);
+    expect(stackOf(snap.stacks, 'leak_blocks')).toMatchObject([
+      { outstandingCount: 40_000, allocs: 100_000, frees: 60_000 },
+    ]);
+  });
+
   it('reports lost events when the allocation map is full, keeping what fits', async () => {
     const { target, source } = await traced({ maxAllocations: 50 });
     await target.run('leak 100 10');
