@@ -42,6 +42,14 @@ describe('readMemleakSettings', () => {
       /exceeds maxDurationSec/,
     ],
     [
+      { trace: { defaultDurationSec: 30 } },
+      /defaultDurationSec: 30 s is too short to reach a verdict: a trace needs at least 32 s/,
+    ],
+    [
+      { trace: { defaultDurationSec: 60, minAgeSec: 60 } },
+      /defaultDurationSec: 60 s is too short .* at least 82 s/,
+    ],
+    [
       { trace: { heartbeatIntervalSec: 0 } },
       /heartbeatIntervalSec must be between 1 and 300/,
     ],

@@ -1,6 +1,7 @@
 import type { Config } from '@backstage/config';
 import os from 'node:os';
 import { TRACE_DURATION_BOUNDS } from '@internal/plugin-memleak-common';
+import { tooShortForVerdict } from './verdict';
 
 /** Trace limits and defaults, after config and defaults. */
 export interface TraceSettings {
@@ -143,6 +144,14 @@ export function readMemleakSettings(root: Config): MemleakSettings {
     throw new Error(
       `memleak.trace.defaultDurationSec (${trace.defaultDurationSec}) exceeds maxDurationSec (${trace.maxDurationSec})`,
     );
+  }
+  const tooShort = tooShortForVerdict(
+    trace.defaultDurationSec,
+    trace.snapshotIntervalSec,
+    trace.minAgeSec,
+  );
+  if (tooShort) {
+    throw new Error(`memleak.trace.defaultDurationSec: ${tooShort}`);
   }
   // One late heartbeat must not end a live trace.
   if (trace.staleAfterSec < 2 * trace.heartbeatIntervalSec) {

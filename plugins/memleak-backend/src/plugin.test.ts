@@ -105,6 +105,8 @@ describe('tracing a real leaking service', () => {
         available: true,
         defaultDurationSec: 120,
         maxDurationSec: 120,
+        // 1 s snapshots, 1 s minimum age, 20 s of data
+        minDurationSec: 22,
       },
       notices: [],
     });
@@ -464,7 +466,7 @@ describe('restart recovery', () => {
         // The entity can be traced again right away.
         const again = await second.api
           .post('/api/memleak/traces')
-          .send({ entityRef: LEAKER, durationSec: 10 });
+          .send({ entityRef: LEAKER, durationSec: 60 });
         expect(again.status).toBe(201);
         await second.api.post(`/api/memleak/traces/${again.body.id}/stop`);
       } finally {

@@ -109,6 +109,8 @@ describe('request validation', () => {
           reason: expect.stringMatching(/memleak\.localTargets/),
           defaultDurationSec: 60,
           maxDurationSec: 300,
+          // 2 s to the first snapshot, 10 s minimum age, 20 s of data
+          minDurationSec: 32,
         },
       });
     });
@@ -211,6 +213,15 @@ describe('request validation', () => {
       expectError(res, 400, message);
     });
 
+    it('rejects a durationSec too short to reach a verdict with 400, naming the minimum', async () => {
+      const res = await post({ entityRef: LEAKER, durationSec: 31 });
+      expectError(
+        res,
+        400,
+        /durationSec 31 s is too short to reach a verdict: a trace needs at least 32 s \(first snapshot after 2 s, 10 s minimum age, then 20 s of data\)/,
+      );
+    });
+
     it("rejects a durationSec above this backend's configured maximum with 400", async () => {
       const res = await post({ entityRef: LEAKER, durationSec: 301 });
       expectError(
@@ -247,13 +258,13 @@ describe('request validation', () => {
       const res = await post({
         entityRef: LEAKER,
         target: 'secondary',
-        durationSec: 10,
+        durationSec: 60,
       });
       expect(res.status).toBe(201);
       expect(res.body).toMatchObject({
         entityRef: LEAKER,
         status: 'running',
-        durationSec: 10,
+        durationSec: 60,
       });
       const trace = await pollUntilEnded(api, res.body.id);
       expect(trace).toMatchObject({
@@ -501,7 +512,7 @@ describe('property: no request makes the API fail with 5xx', () => {
     // One real trace (of an absent process, so it fails at once) for the id routes to find.
     const res = await api
       .post('/api/memleak/traces')
-      .send({ entityRef: LEAKER, durationSec: 10 });
+      .send({ entityRef: LEAKER, durationSec: 60 });
     if (res.status !== 201)
       throw new Error(`setup: ${res.status} ${JSON.stringify(res.body)}`);
     existingId = res.body.id;

@@ -24,6 +24,7 @@ import type { ReportService } from './report/ReportService';
 import type { MemleakStore } from './store/types';
 import type { TargetResolver } from './targets/TargetResolver';
 import type { TraceRunner } from './trace/TraceRunner';
+import { tooShortForVerdict } from './verdict';
 
 export interface RouterOptions {
   httpAuth: HttpAuthService;
@@ -163,6 +164,12 @@ export async function createRouter(
         `durationSec ${durationSec} exceeds this backend's maximum of ${settings.trace.maxDurationSec} s`,
       );
     }
+    const tooShort = tooShortForVerdict(
+      durationSec,
+      settings.trace.snapshotIntervalSec,
+      settings.trace.minAgeSec,
+    );
+    if (tooShort) throw new InputError(`durationSec ${tooShort}`);
     const kind = targets.forEntity(entity);
     if (!kind) throw new InputError(`${entityRef}: ${targets.whyNone(entity)}`);
     // The server resolves what to trace: only what the entity selects.

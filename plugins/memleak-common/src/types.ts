@@ -6,9 +6,10 @@
 
 /**
  * What the kernel's view of the heap says.
- * - `stable`: no sustained growth of long-lived allocations.
- * - `growing`: long-lived allocations are growing; not (yet) enough evidence for a leak.
- * - `leak`: sustained, monotonic growth of never-freed allocations from one call stack.
+ * - `stable`: no sustained growth of memory any call stack keeps.
+ * - `growing`: a stack's kept memory is growing; not (yet) enough evidence for a leak.
+ * - `leak`: sustained growth of memory one call stack keeps: never freed, freed only
+ *   while young (a partial leak), or one block grown by realloc.
  * - `inconclusive`: too little data, lost events, or the tracer could not attach.
  * @public
  */
@@ -96,7 +97,11 @@ export interface StackSummary {
   /** Allocations and frees from this stack since the trace started. */
   allocs: number;
   frees: number;
-  /** Robust slope of aged bytes over the verdict window. */
+  /**
+   * Robust slope, over the verdict window, of the bytes its verdict is about:
+   * aged bytes, or live bytes for a stack that keeps all it allocates or
+   * grows a block in place.
+   */
   growthBytesPerSec: number;
   verdict: Verdict;
   reason: string;
@@ -238,6 +243,8 @@ export interface TraceCapability {
   /** Backend-wide default and maximum durations. */
   defaultDurationSec: number;
   maxDurationSec: number;
+  /** Shortest trace this backend accepts: the least that can reach a verdict. */
+  minDurationSec: number;
 }
 
 /** Where the reported and observed views disagree. @public */

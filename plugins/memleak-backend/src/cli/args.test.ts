@@ -47,12 +47,30 @@ describe('memleak-trace arguments', () => {
       ['--pid', '3', '--duration', '5'],
       '--duration must be between 10 and 3600, got 5',
     ],
+    [
+      ['--pid', '3', '--duration', '31'],
+      '--duration 31 s is too short to reach a verdict: a trace needs at least 32 s (first snapshot after 2 s, 10 s minimum age, then 20 s of data)',
+    ],
+    [
+      ['--pid', '3', '--duration', '60', '--interval', '30', '--min-age', '20'],
+      '--duration 60 s is too short to reach a verdict: a trace needs at least 70 s',
+    ],
     [['--pid', '3', '--interval', ''], '--interval must be a number'],
     [['--pid', '3', '--bogus'], "Unknown option '--bogus'"],
     [['--pid', '3', 'extra'], 'extra'],
   ])('rejects %j with a clear message', (argv, message) => {
     expect(() => parseCliArgs(argv as string[])).toThrow(UsageError);
     expect(() => parseCliArgs(argv as string[])).toThrow(message);
+  });
+
+  it('accepts the shortest duration that reaches a verdict', () => {
+    expect(parseCliArgs(['--pid', '3', '--duration', '32'])).toMatchObject({
+      durationSec: 32,
+    });
+    // without a minimum age: 2 s to the first snapshot and 20 s of data
+    expect(
+      parseCliArgs(['--pid', '3', '--duration', '22', '--min-age', '0']),
+    ).toMatchObject({ durationSec: 22 });
   });
 
   it('never throws anything but UsageError on arbitrary input', () => {

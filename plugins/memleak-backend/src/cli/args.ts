@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { minTraceSec, tooShortForVerdict } from '../verdict';
 
 export interface CliOptions {
   pid: number;
@@ -15,7 +16,11 @@ Traces the heap of process N with eBPF (root, or CAP_BPF + CAP_PERFMON) and says
 whether it leaks: a progress line per snapshot on stderr, then a report.
 
   --pid N        process to trace (required)
-  --duration S   seconds to trace, 10-3600 (default 60)
+  --duration S   seconds to trace, up to 3600 (default 60); at least what a
+                 verdict needs: interval + min-age + 20 (${minTraceSec(
+                   2,
+                   10,
+                 )} with the defaults)
   --interval S   seconds between snapshots, 0.5-60 (default 2)
   --min-age S    allocations younger than this do not count as growth, 0-600 (default 10)
   --top N        stacks to report, 1-200 (default 5)
@@ -77,7 +82,7 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
   }
   if (values.help) return 'help';
   if (values.pid === undefined) throw new UsageError('--pid is required');
-  return {
+  const options = {
     pid: number(values.pid, '--pid', 0, 1, 2 ** 22, true),
     durationSec: number(values.duration, '--duration', 60, 10, 3600, false),
     intervalSec: number(values.interval, '--interval', 2, 0.5, 60, false),
@@ -85,4 +90,11 @@ export function parseCliArgs(argv: string[]): CliOptions | 'help' {
     top: number(values.top, '--top', 5, 1, 200, true),
     json: Boolean(values.json),
   };
+  const tooShort = tooShortForVerdict(
+    options.durationSec,
+    options.intervalSec,
+    options.minAgeSec,
+  );
+  if (tooShort) throw new UsageError(`--duration ${tooShort}`);
+  return options;
 }

@@ -2,6 +2,7 @@ import type { Entity } from '@backstage/catalog-model';
 import { stringifyEntityRef } from '@backstage/catalog-model';
 import type { MemleakReport } from '@internal/plugin-memleak-common';
 import type { MemleakSettings } from '../config';
+import { minTraceSec } from '../verdict';
 import type { MemleakStore } from '../store/types';
 import type { TargetResolver } from '../targets/TargetResolver';
 import { findDisagreement } from './disagreement';
@@ -30,6 +31,10 @@ export class ReportService {
     const durations = {
       defaultDurationSec: settings.trace.defaultDurationSec,
       maxDurationSec: settings.trace.maxDurationSec,
+      minDurationSec: minTraceSec(
+        settings.trace.snapshotIntervalSec,
+        settings.trace.minAgeSec,
+      ),
     };
     const generatedAt = new Date().toISOString();
     const kind = targets.forEntity(entity);

@@ -156,6 +156,7 @@ export function aReport(overrides: Partial<MemleakReport> = {}): MemleakReport {
       available: true,
       defaultDurationSec: 120,
       maxDurationSec: 900,
+      minDurationSec: 32,
     },
     notices: [],
     ...overrides,

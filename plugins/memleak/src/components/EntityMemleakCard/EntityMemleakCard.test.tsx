@@ -147,6 +147,7 @@ describe('EntityMemleakCard', () => {
             'The backend lacks CAP_BPF and CAP_PERFMON: run it as root or grant them.',
           defaultDurationSec: 120,
           maxDurationSec: 900,
+          minDurationSec: 32,
         },
       }),
     );
