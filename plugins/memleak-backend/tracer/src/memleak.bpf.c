@@ -156,7 +156,27 @@ struct {
 	__type(value, struct walk_scratch);
 } stack_scratch SEC(".maps");
 
-/* per thread; LRU so that threads which exited make room by themselves */
+/*
+ * A thread's pending call lives in the slot of `thread_slots` its tid picks,
+ * claimed for the rest of the trace: an array element, not a hash search. A
+ * thread whose slot another tid holds uses the `pending` map instead; LRU so
+ * that threads which exited make room by themselves.
+ */
+#define THREAD_SLOTS 4096
+
+struct thread_slot {
+	__u32 tid; /* 0: free */
+	__u32 unused;
+	struct pending call;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, THREAD_SLOTS);
+	__type(key, __u32);
+	__type(value, struct thread_slot);
+} thread_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 16384);
@@ -202,13 +222,28 @@ static __always_inline bool is_target(__u32 *tid)
 	return (id >> 32) == target_tgid;
 }
 
+/* The thread's own slot, claimed now if free and `claim`; NULL when another tid holds it. */
+static __always_inline struct pending *thread_slot(__u32 tid, bool claim)
+{
+	__u32 i = tid & (THREAD_SLOTS - 1);
+	struct thread_slot *s = bpf_map_lookup_elem(&thread_slots, &i);
+	if (!s)
+		return NULL;
+	__u32 owner = READ_ONCE(s->tid);
+	if (owner == tid || (claim && owner == 0 && __sync_val_compare_and_swap(&s->tid, 0, tid) == 0))
+		return &s->call;
+	return NULL;
+}
+
 static __always_inline int enter(__u32 op, __u64 size, __u64 arg)
 {
 	__u32 tid;
 	if (!is_target(&tid))
 		return 0;
 	__u64 now = bpf_ktime_get_ns();
-	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
+	struct pending *p = thread_slot(tid, true);
+	if (!p)
+		p = bpf_map_lookup_elem(&pending, &tid);
 	if (p && p->depth > 0 && now - p->entered_ns < STALE_NS) {
 		p->depth++;
 		return 0;
@@ -404,7 +439,9 @@ static __always_inline int leave(struct pt_regs *ctx, __u64 ret)
 	__u32 tid;
 	if (!is_target(&tid))
 		return 0;
-	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
+	struct pending *p = thread_slot(tid, false);
+	if (!p)
+		p = bpf_map_lookup_elem(&pending, &tid);
 	if (!p || p->depth == 0)
 		return 0;
 	if (--p->depth > 0)

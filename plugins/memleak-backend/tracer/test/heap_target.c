@@ -10,9 +10,12 @@
  *   spread DEPTH         malloc+free once from each of 2^DEPTH distinct stacks
  *   nested N SIZE        malloc N blocks, kept, in nested_inner() <- nested_big() <- nested_outer()
  *                        (nested_big's frame spans pages: the walk must read past them)
+ *   threads N SIZE       N threads one after another, each keeping one block from thread_block()
+ *                        (past 4096 threads, tids share the tracer's per-thread slots)
  *   free K               free the K most recently kept blocks
  *   exit                 exit(0)
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -128,6 +131,27 @@ __attribute__((noinline)) void memalign_blocks(size_t n, size_t align, size_t si
 	}
 }
 
+__attribute__((noinline)) void thread_block(size_t size)
+{
+	keep(malloc(size));
+}
+
+static void *thread_main(void *size)
+{
+	thread_block((size_t)size);
+	return NULL;
+}
+
+/* One at a time (joined), so keep() needs no lock. */
+__attribute__((noinline)) void thread_blocks(size_t n, size_t size)
+{
+	for (size_t i = 0; i < n; i++) {
+		pthread_t t;
+		if (pthread_create(&t, NULL, thread_main, (void *)size) == 0)
+			pthread_join(t, NULL);
+	}
+}
+
 __attribute__((noinline)) void free_kept(size_t k)
 {
 	while (k-- > 0 && nkept > 0)
@@ -155,6 +179,8 @@ int main(void)
 			nested_outer(a, b);
 		else if (sscanf(line, "spread %zu", &a) == 1 && a <= 20)
 			spread_blocks((unsigned)a);
+		else if (sscanf(line, "threads %zu %zu", &a, &b) == 2)
+			thread_blocks(a, b);
 		else if (sscanf(line, "free %zu", &a) == 1)
 			free_kept(a);
 		else if (strncmp(line, "exit", 4) == 0)

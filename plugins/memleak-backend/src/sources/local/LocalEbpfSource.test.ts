@@ -138,6 +138,18 @@ describe('LocalEbpfSource', () => {
     ]);
   });
 
+  it('pairs every call of thousands of threads, past the per-thread slots', async () => {
+    // 4096 slots by tid: of 5000 threads, hundreds find theirs held by an
+    // earlier thread's tid and keep their pending call in the hash map
+    const { target, source } = await traced();
+    await target.run('threads 5000 48');
+    const snap = await source.snapshot(0);
+    expect(snap.lostEvents).toBe(0);
+    expect(stackOf(snap.stacks, 'thread_block')).toMatchObject([
+      { outstandingCount: 5000, outstandingBytes: 5000 * 48, allocs: 5000 },
+    ]);
+  });
+
   it('reports lost events when the allocation map is full, keeping what fits', async () => {
     const { target, source } = await traced({ maxAllocations: 50 });
     await target.run('leak 100 10');
