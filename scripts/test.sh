@@ -14,6 +14,9 @@ SUITES=("$@")
 bash scripts/setup.sh test || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}"
 export BACKSTAGE_TEST_DISABLE_DOCKER=1
+# The kubernetes backend plugin loads @kubernetes/client-node (an ES module)
+# with import(); Jest runs that only with VM modules on.
+export NODE_OPTIONS="${NODE_OPTIONS:+$NODE_OPTIONS }--experimental-vm-modules"
 YARN=(node "$ROOT/.yarn/releases/yarn-4.18.1.cjs")
 OUT="$ROOT/.memleak/test-results"
 mkdir -p "$OUT"

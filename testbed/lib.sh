@@ -293,13 +293,31 @@ start_kwok() {
 # --- Inspektor Gadget: one ig daemon per node, on loopback ------------------
 
 start_ig_daemons() {
-  local i=0 node
-  for node in "${NODES[@]}"; do
-    log "starting ig daemon for $node on 127.0.0.1:$((IG_PORT_BASE + i))"
-    start_bg "ig-$node" "$BIN/ig" daemon -H "tcp://127.0.0.1:$((IG_PORT_BASE + i))" \
+  local node
+  for node in "${NODES[@]}"; do start_ig_daemon "$node"; done
+}
+
+start_ig_daemon() { # node
+  local i
+  for i in "${!NODES[@]}"; do
+    [ "${NODES[$i]}" = "$1" ] || continue
+    log "starting ig daemon for $1 on 127.0.0.1:$((IG_PORT_BASE + i))"
+    start_bg "ig-$1" "$BIN/ig" daemon -H "tcp://127.0.0.1:$((IG_PORT_BASE + i))" \
       --operator.oci.verify-image=false --operator.oci.disallow-pulling=true
-    i=$((i + 1))
+    wait_for 30 "ig daemon for $1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$((IG_PORT_BASE + i))"
+    return 0
   done
+  die "no node $1 (nodes: ${NODES[*]})"
+}
+
+# Starts one component again, for fault tests (`testbed.sh start NAME`).
+start_component() { # name
+  case "$1" in
+    kube-apiserver) start_apiserver ;;
+    kwok) start_kwok ;;
+    ig-*) start_ig_daemon "${1#ig-}" ;;
+    *) die "cannot start $1 alone (kube-apiserver, kwok, ig-NODE)" ;;
+  esac
 }
 
 # --- objects: the project's manifests, plus what controllers we lack would make

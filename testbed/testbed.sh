@@ -6,12 +6,14 @@
 #   testbed.sh status       what runs, what the cluster holds
 #   testbed.sh kubeconfig   print the admin kubeconfig's path
 #   testbed.sh env          print shell exports (KUBECONFIG, the Backstage token)
+#   testbed.sh stop NAME    stop one component (kube-apiserver, kwok, ig-NODE): fault tests
+#   testbed.sh start NAME   start it again
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=testbed/lib.sh
 source "$ROOT/testbed/lib.sh"
 
-usage() { sed -n '2,9p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,10p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 cmd_up() {
   need_root
@@ -92,6 +94,15 @@ case "${1:-}" in
   env)
     echo "export KUBECONFIG=$KUBECONFIG_ADMIN"
     echo "export MEMLEAK_TESTBED_TOKEN=$(cat "$STATE/backstage.token" 2>/dev/null)"
+    ;;
+  stop)
+    need_root
+    stop_pid "${2:?testbed.sh stop NAME}" || die "$2 was not running"
+    ;;
+  start)
+    need_root
+    alive "${2:?testbed.sh start NAME}" && die "$2 is already running"
+    start_component "$2"
     ;;
   kubelet-shim) kubelet_shim_loop ;; # internal: started by `up`
   -h | --help | help | "") usage ;;

@@ -44,6 +44,10 @@ export interface MemleakBackendOptions {
   ) => AuthorizeResult.ALLOW | AuthorizeResult.DENY;
   /** Requests without credentials count as these; default: a mock user. */
   defaultCredentials?: BackstageCredentials;
+  /** `memleak.kubernetes` config. */
+  kubernetes?: JsonObject;
+  /** More plugins in the same backend, e.g. the real kubernetes backend plugin. */
+  plugins?: Array<Promise<{ default: unknown }> | unknown>;
 }
 
 /** Config data without `undefined` values (the config reader rejects them). */
@@ -62,6 +66,7 @@ export async function startMemleakBackend(
         memleak: {
           trace: options.trace ?? {},
           localTargets: options.localTargets ?? [],
+          kubernetes: options.kubernetes,
         },
       }),
     }),
@@ -92,6 +97,8 @@ export async function startMemleakBackend(
       }).factory,
     );
   }
-  const backend = await startTestBackend({ features });
+  const backend = await startTestBackend({
+    features: [...features, ...((options.plugins ?? []) as never[])],
+  });
   return { backend, api: request(backend.server) };
 }

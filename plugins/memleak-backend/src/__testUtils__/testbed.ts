@@ -26,7 +26,7 @@ export interface Testbed {
   backstage: KubeconfigKubeApi;
 }
 
-export function testbed(): Testbed {
+export async function testbed(): Promise<Testbed> {
   const file = (name: string) => path.join(TESTBED_DIR, name);
   if (!fs.existsSync(file('backstage.token')) || !fs.existsSync(file('run/kube-apiserver.pid'))) {
     throw new Error(
@@ -41,8 +41,8 @@ export function testbed(): Testbed {
     backstageToken: fs.readFileSync(file('backstage.token'), 'utf8').trim(),
     server: `https://127.0.0.1:${port}`,
     caFile: file('pki/ca.crt'),
-    admin: KubeconfigKubeApi.load(file('kubeconfig')),
-    backstage: KubeconfigKubeApi.load(file('backstage.kubeconfig')),
+    admin: await KubeconfigKubeApi.load(file('kubeconfig')),
+    backstage: await KubeconfigKubeApi.load(file('backstage.kubeconfig')),
   };
 }
 
@@ -62,3 +62,47 @@ export async function leakerPods(tb: Testbed): Promise<PodList['items']> {
   const list = JSON.parse(await res.text()) as PodList;
   return list.items.filter(p => p.status.phase === 'Running');
 }
+
+/** The name the test bed's cluster has in the kubernetes plugin's config. */
+export const TESTBED_CLUSTER = 'testbed';
+
+/**
+ * Root config for a backend that reaches the test bed the way a platform
+ * team's Backstage reaches its cluster: the kubernetes backend plugin with
+ * the ServiceAccount's token, and memleak's per-cluster gadget params (the
+ * test bed's ig traces host processes, filtered to the pod's pid).
+ */
+export function testbedBackendConfig(tb: Testbed) {
+  return {
+    kubernetes: {
+      serviceLocatorMethod: { type: 'multiTenant' },
+      clusterLocatorMethods: [
+        {
+          type: 'config',
+          clusters: [
+            {
+              name: TESTBED_CLUSTER,
+              url: tb.server,
+              authProvider: 'serviceAccount',
+              serviceAccountToken: tb.backstageToken,
+              caFile: tb.caFile,
+              skipMetricsLookup: true,
+            },
+          ],
+        },
+      ],
+    },
+    memleakKubernetes: {
+      clusters: [{ name: TESTBED_CLUSTER, gadgetParams: TESTBED_GADGET_PARAMS }],
+    },
+  };
+}
+
+/** What the test bed's cluster needs (testbed/README.md, "gadget params"). */
+export const TESTBED_GADGET_PARAMS = [
+  { name: 'operator.LocalManager.host', value: 'true' },
+  {
+    name: 'operator.oci.ebpf.pid',
+    value: '{pod.annotations.testbed.memleak.dev/host-pid}',
+  },
+];

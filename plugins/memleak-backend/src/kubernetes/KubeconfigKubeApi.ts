@@ -1,6 +1,6 @@
 import https from 'node:https';
 import http from 'node:http';
-import { KubeConfig } from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { openWebSocket } from './BackstageKubeApi';
 import { KubeApi, KubeApiError, KubeResponse } from './KubeApi';
 
@@ -26,7 +26,9 @@ export class KubeconfigKubeApi implements KubeApi {
     this.server = cluster.server.replace(/\/$/, '');
   }
 
-  static load(file: string, context?: string): KubeconfigKubeApi {
+  static async load(file: string, context?: string): Promise<KubeconfigKubeApi> {
+    // An ES module: loaded the way the kubernetes backend plugin loads it.
+    const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
     kc.loadFromFile(file);
     if (context) {

@@ -16,7 +16,7 @@ let tb: Testbed;
 let leaker: string;
 
 beforeAll(async () => {
-  tb = testbed();
+  tb = await testbed();
   const pods = await leakerPods(tb);
   if (pods.length === 0) throw new Error('the test bed has no Running leaker pod');
   leaker = pods[0].metadata.name;
