@@ -36,7 +36,9 @@ techdocs() {
   if ! fresh "$TD/venv/.memleak-stamp" "$req"; then
     echo "deploy-setup: mkdocs + techdocs-core into $TD/venv"
     rm -rf "$TD/venv"
-    python3 -m venv "$TD/venv" || {
+    # --copies: TechDocs refuses to build a source tree (here the repository)
+    # holding a symlink that leads outside it, as a venv's python does.
+    python3 -m venv --copies "$TD/venv" || {
       echo "deploy-setup: python3 -m venv failed (Debian: apt-get install python3-venv)" >&2
       exit 1
     }
