@@ -302,8 +302,18 @@ start_ig_daemon() { # node
   for i in "${!NODES[@]}"; do
     [ "${NODES[$i]}" = "$1" ] || continue
     log "starting ig daemon for $1 on 127.0.0.1:$((IG_PORT_BASE + i))"
-    start_bg "ig-$1" "$BIN/ig" daemon -H "tcp://127.0.0.1:$((IG_PORT_BASE + i))" \
-      --operator.oci.verify-image=false --operator.oci.disallow-pulling=true
+    local ig=("$BIN/ig" daemon -H "tcp://127.0.0.1:$((IG_PORT_BASE + i))"
+      --verify-image=false --disallow-pulling=true --auto-mount-filesystems)
+    if readlink /proc/1/ns/mnt >/dev/null 2>&1; then
+      start_bg "ig-$1" "${ig[@]}"
+    else
+      # ig's LocalManager reads PID 1's namespaces to know the host. In some
+      # sandboxes PID 1's are unreadable even to root; there ig gets a mount
+      # namespace of its own where /proc/1 is a stand-in process of the host.
+      alive ig-pid1 || start_bg ig-pid1 sleep infinity
+      start_bg "ig-$1" unshare --mount --propagation private \
+        bash -c 'mount --bind "/proc/$0" /proc/1 && exec "$@"' "$(cat "$RUN/ig-pid1.pid")" "${ig[@]}"
+    fi
     wait_for 30 "ig daemon for $1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$((IG_PORT_BASE + i))"
     return 0
   done

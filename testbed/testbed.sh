@@ -57,6 +57,7 @@ cmd_down() {
     [ -e "$pidfile" ] || continue
     stop_pid "$(basename "$pidfile" .pid)" && any=1
   done
+  stop_pid ig-pid1 || true
   stop_pid kube-apiserver && any=1
   stop_pid etcd && any=1
   remove_netns

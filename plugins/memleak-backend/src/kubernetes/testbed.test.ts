@@ -63,7 +63,7 @@ describe('as the Backstage ServiceAccount, the API server allows', () => {
       );
       try {
         const info = await client.getInfo();
-        expect(info.serverVersion).toBe('v0.55.0');
+        expect(info.serverVersion).toBe('0.55.0');
       } finally {
         client.close();
       }
