@@ -8,3 +8,6 @@ export * from './types';
 export * from './validation';
 export * from './format';
 export * from './cliReport';
+export * from './oom';
+export * from './traceCost';
+export * from './replicas';

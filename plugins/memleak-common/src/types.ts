@@ -296,3 +296,40 @@ export interface CliTraceReport {
   stacks: StackSummary[];
   notices: Notice[];
 }
+
+/** A pod's time to OOM, as the fleet page lists it. @public */
+export interface FleetOom {
+  /** The pod that hits its limit first. */
+  pod: string;
+  limitBytes: number;
+  sec: number;
+  soonestSec: number;
+  latestSec: number;
+}
+
+/** One traceable entity on the fleet page (`GET /fleet`). @public */
+export interface FleetEntity {
+  entityRef: string;
+  /** `metadata.title`, else the name. */
+  title: string;
+  /** Ref of the owner (`group:default/team-a`), as the catalog relates it. */
+  ownerRef?: string;
+  mode: 'local' | 'kubernetes';
+  /** The latest trace, or its group (one trace per pod) summed up. */
+  latest?: {
+    traceId: string;
+    startedAt: string;
+    status: TraceStatus;
+    verdict: Verdict;
+    growthBytesPerSec: number;
+    traced: number;
+    growing: number;
+  };
+  /** Where memory grows toward a limit; the soonest pod. */
+  oom?: FleetOom;
+}
+
+/** Body of `GET /fleet`: every entity the backend can trace that the caller may read. @public */
+export interface FleetResponse {
+  items: FleetEntity[];
+}
