@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include "attach.h"
+#include "clock.h"
 #include "elfsyms.h"
 #include "json.h"
 #include "memleak.skel.h"
@@ -198,6 +199,9 @@ int main(int argc, char **argv)
 	int err = memleak_bpf__load(skel);
 	if (err)
 		fail("ebpf_unavailable", "loading the BPF program failed (%s); " NEEDS_PRIVILEGE, strerror(-err));
+	err = clock_start((volatile uint64_t *)&skel->bss->clock_ns);
+	if (err)
+		fail("ebpf_unavailable", "cannot start the clock thread: %s", strerror(-err));
 
 	struct attachment att;
 	char why[512];
@@ -221,6 +225,7 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	/* Said first: detaching takes the kernel ~0.1 s per probe. */
 	attachment_detach(&att);
+	clock_stop();
 	symbolizer_free(&sym);
 	memleak_bpf__destroy(skel);
 	elf_module_close(libc_elf);

@@ -23,6 +23,9 @@ char LICENSE[] SEC("license") = "GPL";
 const volatile __u32 target_tgid = 0;
 const volatile __u64 max_allocs = 262144; /* --max-allocs */
 
+/* CLOCK_MONOTONIC, published by the loader every CLOCK_TICK_MS (clock.h) */
+__u64 clock_ns = 0;
+
 enum op { OP_MALLOC, OP_CALLOC, OP_REALLOC, OP_MEMALIGN, OP_POSIX_MEMALIGN };
 
 /* What an entry probe leaves for its return probe. */
@@ -240,7 +243,7 @@ static __always_inline int enter(__u32 op, __u64 size, __u64 arg)
 	__u32 tid;
 	if (!is_target(&tid))
 		return 0;
-	__u64 now = bpf_ktime_get_ns();
+	__u64 now = READ_ONCE(clock_ns);
 	struct pending *p = thread_slot(tid, true);
 	if (!p)
 		p = bpf_map_lookup_elem(&pending, &tid);

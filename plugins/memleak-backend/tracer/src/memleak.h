@@ -7,7 +7,7 @@
 /* One live allocation, keyed by its address in the `allocs` map. */
 struct alloc_info {
 	__u64 size;
-	__u64 timestamp_ns; /* bpf_ktime_get_ns() at the allocator's entry: CLOCK_MONOTONIC */
+	__u64 timestamp_ns; /* CLOCK_MONOTONIC at the allocator's entry, to CLOCK_TICK_MS */
 	__u32 stack_id;     /* key in `stack_ips`, slot in `stack_stats`; NO_STACK when none */
 	__u32 unused;
 };

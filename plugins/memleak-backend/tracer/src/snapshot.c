@@ -7,6 +7,7 @@
 #include <sys/mman.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "clock.h"
 #include "json.h"
 #include "memleak.h"
 #include "memleak.skel.h"
@@ -22,13 +23,6 @@ struct agg_table {
 	struct stack_agg *v;
 	size_t n, cap;
 };
-
-uint64_t monotonic_ns(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts); /* the clock of bpf_ktime_get_ns() */
-	return (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec;
-}
 
 /* Kept sorted by stack id; few stacks (≤ MAX_STACKS) compared with allocations. */
 static struct stack_agg *agg_lookup(struct agg_table *t, uint32_t id, bool insert)

@@ -14,5 +14,4 @@ struct snapshot_opts {
 
 int snapshot_write(FILE *out, struct memleak_bpf *skel, struct symbolizer *sym,
 		   const struct snapshot_opts *opts);
-uint64_t monotonic_ns(void);
 #endif
