@@ -20,6 +20,7 @@ import {
 import type { Entity } from '@backstage/catalog-model';
 import { z } from 'zod';
 import type { MemleakSettings } from './config';
+import { fleetRoute } from './fleet/FleetService';
 import type { ReportService } from './report/ReportService';
 import type { MemleakStore } from './store/types';
 import type { TargetResolver } from './targets/TargetResolver';
@@ -126,6 +127,8 @@ export async function createRouter(
   router.get('/health', (_req, res) => {
     res.json({ status: 'ok' });
   });
+
+  router.get('/fleet', fleetRoute(options));
 
   router.get('/report', async (req, res) => {
     const query = parse(reportQuerySchema, req.query);
