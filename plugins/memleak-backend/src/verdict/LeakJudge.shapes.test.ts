@@ -101,6 +101,36 @@ describe('LeakJudge on shapes that never age or only partly leak', () => {
     },
   );
 
+  it.each([1, 2, 3, 4])(
+    "never calls a slowly filling cache of large entries a leak over 100 windows (the benchmark's, seed %d)",
+    seed => {
+      // 8 entries of 1 MiB, one insert per 8 s, 30 % of them replacements
+      const { steps, heap } = judgedTrace(
+        {
+          seed,
+          churn: { ratePerSec: 300 },
+          cache: {
+            entryBytes: 1 << 20,
+            maxBytes: 8 << 20,
+            fillSec: 8 / (0.125 * 0.7),
+            replaceShare: 0.3,
+          },
+        },
+        FIRST_FULL_WINDOW_SEC + 230,
+      );
+      const key = heap.stacks[heap.cacheStack].key;
+      expect(quietWindows(steps)).toEqual({ windows: 116, leak: 0 });
+      // more blocks, not bigger ones: never read as grown in place
+      expect(
+        steps.some(
+          s =>
+            s.j.stacks.find(st => st.key === key)?.evidence?.view ===
+              'in-place' && verdictOf(s, key) !== 'stable',
+        ),
+      ).toBe(false);
+    },
+  );
+
   it('never calls a leak that stops after 40 s a leak over 100 windows, and settles to stable', () => {
     const { steps, heap } = judgedTrace(
       {

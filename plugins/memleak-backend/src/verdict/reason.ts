@@ -72,7 +72,7 @@ export function viewNote(e: StackEvidence, liveBlocks: number): string {
     return `; ${plural(
       liveBlocks,
       'live block',
-    )} growing in place (realloc moves it)`;
+    )} growing in place (realloc moves ${liveBlocks === 1 ? 'it' : 'them'})`;
   }
   if (e.view === 'aged') {
     const late = e.lateFreeRatio * 100;

@@ -200,13 +200,30 @@ function credible(s: Series, e: StackEvidence, c: VerdictConfig): boolean {
           e.lateFreeRatio <= c.maxLateFreeRatio)
       );
     default:
-      // The same blocks getting bigger; more blocks is the aged view's case.
       return (
         e.nonDecreasingFraction >= c.minNonDecreasingFraction &&
-        e.countRiseZ < c.minAgedCountRiseZ &&
-        s.counts[s.counts.length - 1] > 0
+        grownInPlace(s, c)
       );
   }
+}
+
+/**
+ * The blocks got bigger: their mean size only ever rose, and that explains
+ * at least half the rise in bytes. More blocks of the same size (a cache
+ * filling) is the aged view's case, however few they are.
+ */
+function grownInPlace(s: Series, c: VerdictConfig): boolean {
+  const means: number[] = [];
+  for (let i = 0; i < s.bytes.length; i++) {
+    if (s.counts[i] > 0) means.push(s.bytes[i] / s.counts[i]);
+  }
+  if (means.length < 2) return false;
+  const n = s.bytes.length - 1;
+  const fromSize = (means[means.length - 1] - means[0]) * s.counts[n];
+  return (
+    nonDecreasingFraction(means) >= c.minNonDecreasingFraction &&
+    fromSize >= 0.5 * (s.bytes[n] - s.bytes[0])
+  );
 }
 
 function build(
