@@ -5,7 +5,9 @@
 #   .memleak/deploy-tests/bin   prometheus, promtool, compose-check (build-tools.sh; Go)
 #   .memleak/techdocs/venv      mkdocs with techdocs-core (pip, deploy-tests/techdocs/requirements.txt)
 #   .memleak/techdocs/cli       @techdocs/cli (npm ci)
-#   deploy-tests/setup.sh [node] [tools] [techdocs]     default: all three
+#   deploy-tests/setup.sh [node] [tools] [mkdocs] [techdocs]    default: node tools techdocs
+# (mkdocs is the venv alone, what a TechDocs backend generating locally needs
+# on its PATH; techdocs is the venv and the CLI.)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 HERE="$ROOT/deploy-tests"
@@ -31,8 +33,8 @@ node_deps() {
   record "$stamp" "$HERE/package-lock.json"
 }
 
-techdocs() {
-  local req="$HERE/techdocs/requirements.txt" lock="$HERE/techdocs/package-lock.json"
+mkdocs_venv() {
+  local req="$HERE/techdocs/requirements.txt"
   if ! fresh "$TD/venv/.memleak-stamp" "$req"; then
     echo "deploy-setup: mkdocs + techdocs-core into $TD/venv"
     rm -rf "$TD/venv"
@@ -45,6 +47,11 @@ techdocs() {
     "$TD/venv/bin/pip" install --quiet --disable-pip-version-check -r "$req"
     record "$TD/venv/.memleak-stamp" "$req"
   fi
+}
+
+techdocs() {
+  local lock="$HERE/techdocs/package-lock.json"
+  mkdocs_venv
   if ! fresh "$TD/cli/.memleak-stamp" "$lock"; then
     echo "deploy-setup: @techdocs/cli into $TD/cli"
     mkdir -p "$TD/cli"
@@ -62,7 +69,8 @@ for part in "${PARTS[@]}"; do
   case "$part" in
     node) node_deps ;;
     tools) bash "$HERE/build-tools.sh" ;;
+    mkdocs) mkdocs_venv ;;
     techdocs) techdocs ;;
-    *) echo "deploy-setup: unknown part $part (node tools techdocs)" >&2; exit 2 ;;
+    *) echo "deploy-setup: unknown part $part (node tools mkdocs techdocs)" >&2; exit 2 ;;
   esac
 done
