@@ -2,7 +2,7 @@
 // --help, bad usage, a clear stop when a tool is missing, and what every
 // --dry-run prints.
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -22,7 +22,15 @@ function stub(name, stdout = '') {
   writeFileSync(p, `#!/bin/sh\nprintf '%s\\n' '${stdout}'\n`);
   chmodSync(p, 0o755);
 }
-const PATH = `/usr/bin:/bin`;
+// Only the basic tools the scripts use, so that docker, podman, kubectl, kind
+// and friends are surely absent, whatever this machine has installed.
+const BASIC = mkdtempSync(join(tmpdir(), 'memleak-basic-'));
+after(() => rmSync(BASIC, { recursive: true, force: true }));
+for (const t of ['bash', 'sh', 'sed', 'awk', 'cat', 'basename', 'dirname', 'grep', 'head', 'rm', 'mkdir', 'printf', 'uname', 'zcat', 'gzip']) {
+  const found = sh('sh', ['-c', `command -v ${t}`]).stdout.trim();
+  if (found.startsWith('/')) symlinkSync(found, join(BASIC, t));
+}
+const PATH = BASIC;
 
 function script(name, args, env = {}) {
   return sh('bash', [join(ROOT, 'scripts', `${name}.sh`), ...args], {
