@@ -8,6 +8,7 @@
  * malloc, uprobe free at its entry).
  *
  *   node bench/overhead.mjs [--iterations N] [--repetitions N] [--rounds N]
+ *   node bench/overhead.mjs --revisions REV,REV,… [--rounds N]
  *
  * Needs root (or CAP_BPF + CAP_PERFMON), gcc, make, clang, bpftool, bpftrace.
  * Prints one JSON object. Figures are the loop thread's CPU time per pair.
@@ -21,12 +22,16 @@
  * spent inside each BPF program per run (the stats add their own cost, so
  * these runs stay out of the figures above).
  * `oursFreeAtEntryNsPerPair` shows what probing free past its NULL check saves.
+ * --revisions: what each change bought. The tracer of each git revision
+ * (built from `git archive` in a temporary directory) on both loops, in the
+ * same rounds as the floor and the untraced loop of the working tree.
  * The loop allocates 3 frames below libc (pairs, main, libc's start); a walk
  * costs per frame, so `oursDeepStackNsPerPair` is the same loop DEEP_FRAMES
  * frames deeper, closer to a real service's stacks.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -38,13 +43,14 @@ const loopBin = join(tracerDir, 'build/alloc-loop');
 const GOAL_RATIO_TO_FLOOR = 1.25;
 const DEEP_FRAMES = 12;
 
-function option(name, fallback) {
+function option(name, fallback, parse = Number) {
   const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
+  return i > 0 ? parse(process.argv[i + 1]) : fallback;
 }
 const iterations = option('iterations', 200_000);
 const repetitions = option('repetitions', 3);
 const rounds = option('rounds', 5);
+const revisions = option('revisions', [], v => v.split(','));
 
 /** Resolves with the first line of `child`'s stdout that `match` accepts. */
 function waitForLine(child, match, what, timeoutMs = 30_000) {
@@ -87,9 +93,9 @@ function bpfPrograms() {
   );
 }
 
-async function attachOurs(pid, extraArgs = []) {
+async function attachOurs(pid, extraArgs = [], bin = tracerBin) {
   const before = new Set(bpfPrograms().map(p => p.id));
-  const tracer = spawn(tracerBin, ['--pid', String(pid), ...extraArgs], {
+  const tracer = spawn(bin, ['--pid', String(pid), ...extraArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   const ready = JSON.parse(
@@ -148,7 +154,7 @@ const attachers = {
  * loop; with `bpfStats`, also the ns per run inside each BPF program.
  */
 async function measure(mode, { bpfStats = false } = {}) {
-  const depth = mode === 'oursDeepStack' ? DEEP_FRAMES : 0;
+  const depth = /DeepStack/.test(mode) ? DEEP_FRAMES : 0;
   const loop = spawn(
     loopBin,
     [String(iterations), String(repetitions), String(depth)],
@@ -192,9 +198,92 @@ function setBpfStats(on) {
   writeFileSync(BPF_STATS, on ? '1' : '0');
 }
 
+/** The tracer binary of a git revision, built in a temporary directory. */
+function buildRevision(rev) {
+  const dir = mkdtempSync(join(tmpdir(), 'memleak-overhead-'));
+  const tree = 'plugins/memleak-backend/tracer';
+  execFileSync(
+    'sh',
+    ['-c', `git archive "$1" ${tree} | tar -x -C "$2"`, 'sh', rev, dir],
+    {
+      cwd: root,
+    },
+  );
+  execFileSync('make', ['-s', '-C', join(dir, tree), 'all'], {
+    stdio: 'inherit',
+  });
+  return join(dir, tree, 'build/memleak-tracer');
+}
+
+/** Ratio to the floor of each revision, both loops, in the same rounds. */
+async function compareRevisions() {
+  const modes = ['untraced', 'floor'];
+  for (const rev of revisions) {
+    const bin = buildRevision(rev);
+    attachers[`ours@${rev}`] = pid => attachOurs(pid, [], bin);
+    attachers[`oursDeepStack@${rev}`] = pid => attachOurs(pid, [], bin);
+    modes.push(`ours@${rev}`, `oursDeepStack@${rev}`);
+  }
+  const ns = await runRounds(modes);
+  const subject = rev =>
+    execFileSync('git', ['log', '-1', '--format=%s', rev], {
+      cwd: root,
+      encoding: 'utf8',
+    }).trim();
+  return {
+    iterations,
+    repetitions,
+    rounds,
+    untracedNsPerPair: round1(median(ns.untraced)),
+    floorNsPerPair: round1(median(ns.floor)),
+    revisions: revisions.map(rev => ({
+      rev,
+      subject: subject(rev),
+      oursNsPerPair: round1(median(ns[`ours@${rev}`])),
+      ratioToFloor: ratioOverRounds(ns, `ours@${rev}`, 'floor'),
+      ratioToFloorDeepStack: ratioOverRounds(
+        ns,
+        `oursDeepStack@${rev}`,
+        'floor',
+      ),
+    })),
+  };
+}
+
+/** ns per pair of every mode, each round measuring them all back to back. */
+async function runRounds(modes) {
+  const ns = Object.fromEntries(modes.map(m => [m, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const mode of modes) ns[mode].push((await measure(mode)).nsPerPair);
+    console.error(
+      `round ${r + 1}/${rounds}: ${modes
+        .map(m => `${m} ${ns[m][r].toFixed(1)}`)
+        .join(', ')} ns/pair`,
+    );
+  }
+  return ns;
+}
+
+const round1 = x => Math.round(x * 10) / 10;
+const round3 = x => Math.round(x * 1000) / 1000;
+/** Median over the rounds of (mode − untraced) / (baseline − untraced). */
+const ratioOverRounds = (ns, mode, baseline) =>
+  round3(
+    median(
+      ns[mode].map(
+        (_, r) =>
+          (ns[mode][r] - ns.untraced[r]) / (ns[baseline][r] - ns.untraced[r]),
+      ),
+    ),
+  );
+
 execFileSync('make', ['-s', '-C', tracerDir, 'all', 'build/alloc-loop'], {
   stdio: 'inherit',
 });
+if (revisions.length) {
+  console.log(JSON.stringify(await compareRevisions()));
+  process.exit(0);
+}
 const modes = [
   'untraced',
   'floor',
@@ -203,27 +292,14 @@ const modes = [
   'bpftrace',
   'oursFreeAtEntry',
 ];
-const ns = Object.fromEntries(modes.map(m => [m, []]));
-for (let r = 0; r < rounds; r++) {
-  for (const mode of modes) ns[mode].push((await measure(mode)).nsPerPair);
-  console.error(
-    `round ${r + 1}/${rounds}: ${modes
-      .map(m => `${m} ${ns[m][r].toFixed(1)}`)
-      .join(', ')} ns/pair`,
-  );
-}
+const ns = await runRounds(modes);
 const bpfNsPerRun = {
   ours: (await measure('ours', { bpfStats: true })).perRun,
   oursDeepStack: (await measure('oursDeepStack', { bpfStats: true })).perRun,
   floor: (await measure('floor', { bpfStats: true })).perRun,
 };
 
-const round1 = x => Math.round(x * 10) / 10;
-const round3 = x => Math.round(x * 1000) / 1000;
-const added = (mode, r) => ns[mode][r] - ns.untraced[r];
-const ratioOverRounds = (mode, baseline) =>
-  round3(median(ns[mode].map((_, r) => added(mode, r) / added(baseline, r))));
-const ratioToFloor = ratioOverRounds('ours', 'floor');
+const ratioToFloor = ratioOverRounds(ns, 'ours', 'floor');
 console.log(
   JSON.stringify({
     iterations,
@@ -234,10 +310,10 @@ console.log(
     oursNsPerPair: round1(median(ns.ours)),
     bpftraceNsPerPair: round1(median(ns.bpftrace)),
     ratioToFloor,
-    ratioToBpftrace: ratioOverRounds('ours', 'bpftrace'),
+    ratioToBpftrace: ratioOverRounds(ns, 'ours', 'bpftrace'),
     deepStackFrames: DEEP_FRAMES + 3,
     oursDeepStackNsPerPair: round1(median(ns.oursDeepStack)),
-    ratioToFloorDeepStack: ratioOverRounds('oursDeepStack', 'floor'),
+    ratioToFloorDeepStack: ratioOverRounds(ns, 'oursDeepStack', 'floor'),
     bpfNsPerRun,
     freeOffset: found.freeOffset,
     freeProbe: found.freeProbe,
