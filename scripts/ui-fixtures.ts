@@ -529,7 +529,10 @@ async function main() {
   await runner.shutdown();
   await knex.destroy();
   console.log(
-    `wrote ${Object.keys(fixtures).length} fixtures to ${path.relative(process.cwd(), OUT)}`,
+    `wrote ${Object.keys(fixtures).length} fixtures to ${path.relative(
+      process.cwd(),
+      OUT,
+    )}`,
   );
 }
 

@@ -129,9 +129,14 @@ describe('timeToLimit', () => {
 });
 
 describe('podOomOutlook', () => {
-  const leaking = steps(60).map(p =>
-    snapshot(p.t, p.bytes - 40 * MIB, p.bytes),
-  );
+  const leaking = {
+    verdict: 'leak' as const,
+    snapshots: steps(60).map(p => snapshot(p.t, p.bytes - 40 * MIB, p.bytes)),
+  };
+  const withSnapshots = (f: (s: HeapSnapshot) => HeapSnapshot) => ({
+    ...leaking,
+    snapshots: leaking.snapshots.map(f),
+  });
 
   it('needs a memory limit', () => {
     expect(podOomOutlook({}, leaking)).toEqual({ kind: 'no-limit' });
@@ -156,7 +161,7 @@ describe('podOomOutlook', () => {
     expect(
       podOomOutlook({ memoryLimitBytes: 256 * MIB }, leaking),
     ).toMatchObject({ kind: 'hits-limit', currentBytes: 54 * MIB });
-    const heapOnly = leaking.map(s => ({ ...s, rssBytes: undefined }));
+    const heapOnly = withSnapshots(s => ({ ...s, rssBytes: undefined }));
     expect(
       podOomOutlook({ memoryLimitBytes: 256 * MIB }, heapOnly),
     ).toMatchObject({ kind: 'unknown-usage' });
@@ -168,12 +173,30 @@ describe('podOomOutlook', () => {
   });
 
   it('says when there is too little data or no growth', () => {
+    const limit = { memoryLimitBytes: 256 * MIB };
     expect(
-      podOomOutlook({ memoryLimitBytes: 256 * MIB }, leaking.slice(0, 2)),
+      podOomOutlook(limit, {
+        ...leaking,
+        snapshots: leaking.snapshots.slice(0, 2),
+      }),
     ).toEqual({ kind: 'no-data', limitBytes: 256 * MIB });
-    const flat = leaking.map(s => ({ ...s, rssBytes: 50 * MIB }));
-    expect(podOomOutlook({ memoryLimitBytes: 256 * MIB }, flat)).toMatchObject({
-      kind: 'not-growing',
+    expect(podOomOutlook(limit, undefined)).toEqual({
+      kind: 'no-data',
+      limitBytes: 256 * MIB,
     });
+    const flat = withSnapshots(s => ({ ...s, rssBytes: 50 * MIB }));
+    expect(podOomOutlook(limit, flat)).toMatchObject({ kind: 'not-growing' });
+  });
+
+  it('takes growth only from a verdict that says so', () => {
+    const limit = { memoryLimitBytes: 256 * MIB };
+    for (const verdict of ['stable', 'inconclusive'] as const) {
+      expect(podOomOutlook(limit, { ...leaking, verdict })).toMatchObject({
+        kind: 'not-growing',
+      });
+    }
+    expect(
+      podOomOutlook(limit, { ...leaking, verdict: 'growing' }),
+    ).toMatchObject({ kind: 'hits-limit' });
   });
 });

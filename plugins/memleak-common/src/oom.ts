@@ -1,4 +1,4 @@
-import type { HeapSnapshot, KernelTarget, PodTarget } from './types';
+import type { KernelTarget, PodTarget, TraceDetail } from './types';
 
 /** A memory reading: seconds since some start, and bytes. @public */
 export interface MemoryPoint {
@@ -115,19 +115,22 @@ export function timeToLimit(
 }
 
 /**
- * A pod's time to OOM from its trace: the rate of the memory the limit
- * counts (the working set sampled beside the trace, else the traced heap,
- * which grows with it when the leak is on the heap) and its working set now
- * (the report's, else the last sampled).
+ * A pod's time to OOM from its trace. Memory grows only where the trace's
+ * verdict says so: a working set still settling (caches filling, sessions
+ * piling up at start) has a positive slope too. The rate is that of the
+ * memory the limit counts (the working set sampled beside the trace, else the
+ * traced heap, which grows with it when the leak is on the heap); usage now
+ * is the report's working set, else the last sampled.
  * @public
  */
 export function podOomOutlook(
   pod: Pick<PodTarget, 'memoryLimitBytes'>,
-  snapshots: HeapSnapshot[],
+  trace: Pick<TraceDetail, 'verdict' | 'snapshots'> | undefined,
   kernel?: Pick<KernelTarget, 'rssBytes'>,
 ): OomOutlook {
   const limitBytes = pod.memoryLimitBytes;
   if (limitBytes === undefined) return { kind: 'no-limit' };
+  const snapshots = trace?.snapshots ?? [];
   const workingSet = snapshots
     .filter(s => s.rssBytes !== undefined)
     .map(s => ({ t: s.t, bytes: s.rssBytes! }));
@@ -136,7 +139,10 @@ export function podOomOutlook(
       ? workingSet
       : snapshots.map(s => ({ t: s.t, bytes: s.outstandingBytes }));
   const growth = estimateGrowth(series);
-  if (!growth) return { kind: 'no-data', limitBytes };
+  if (!trace || !growth) return { kind: 'no-data', limitBytes };
+  if (trace.verdict !== 'leak' && trace.verdict !== 'growing') {
+    return { kind: 'not-growing', limitBytes, growth };
+  }
   const current = kernel?.rssBytes ?? workingSet[workingSet.length - 1]?.bytes;
   return timeToLimit(limitBytes, current, growth);
 }

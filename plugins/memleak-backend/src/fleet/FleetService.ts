@@ -168,7 +168,7 @@ export class FleetService {
       const detail = await this.deps.store.getTrace(trace.id);
       const outlook = podOomOutlook(
         pod,
-        detail?.snapshots ?? [],
+        detail,
         report.kernel.find(k => k.name === pod.name),
       );
       if (
