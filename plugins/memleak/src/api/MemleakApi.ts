@@ -1,5 +1,6 @@
 import { createApiRef } from '@backstage/core-plugin-api';
 import type {
+  FleetResponse,
   MemleakReport,
   StartTraceRequest,
   TraceDetail,
@@ -22,6 +23,8 @@ export interface MemleakApi {
   ): Promise<TraceSummary[]>;
   getTrace(traceId: string): Promise<TraceDetail>;
   stopTrace(traceId: string): Promise<TraceSummary>;
+  /** Every entity the backend can trace that the user may read, with its latest verdict. */
+  getFleet(): Promise<FleetResponse>;
 }
 
 /**

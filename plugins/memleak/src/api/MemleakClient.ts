@@ -1,6 +1,7 @@
 import type { DiscoveryApi, FetchApi } from '@backstage/core-plugin-api';
 import { NotFoundError, ResponseError } from '@backstage/errors';
 import type {
+  FleetResponse,
   MemleakReport,
   StartTraceRequest,
   TraceDetail,
@@ -56,6 +57,10 @@ export class MemleakClient implements MemleakApi {
     return this.request(`/traces/${encodeURIComponent(traceId)}/stop`, {
       method: 'POST',
     });
+  }
+
+  async getFleet(): Promise<FleetResponse> {
+    return this.request('/fleet');
   }
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {

@@ -16,9 +16,16 @@ export interface MemleakReportState {
   refresh: () => void;
 }
 
+/** A trace of the entity runs: the latest, or any of its group (one per pod). */
+export function isTracing(report: MemleakReport): boolean {
+  return [report.latestTrace, ...(report.latestGroup ?? [])].some(
+    t => t?.status === 'running',
+  );
+}
+
 /**
  * Loads an entity's report and keeps it live while its latest trace runs:
- * refetches every {@link POLL_INTERVAL_MS} and stops once the trace has ended.
+ * refetches every {@link POLL_INTERVAL_MS} and stops once its traces have ended.
  */
 export function useMemleakReport(entityRef: string): MemleakReportState {
   const api = useApi(memleakApiRef);
@@ -38,7 +45,7 @@ export function useMemleakReport(entityRef: string): MemleakReportState {
         if (cancelled) return;
         setReport(next);
         setError(undefined);
-        wasRunning = next.latestTrace?.status === 'running';
+        wasRunning = isTracing(next);
       } catch (e) {
         if (cancelled) return;
         setError(e as Error);

@@ -4,7 +4,8 @@ import { describeMemleakError, memleakApiRef } from '../api';
 
 /** @internal */
 export interface TraceActions {
-  start: (durationSec: number) => Promise<void>;
+  /** `target`: one pod (`cluster/namespace/pod`); omitted, all running pods. */
+  start: (durationSec: number, target?: string) => Promise<void>;
   stop: (traceId: string) => Promise<void>;
   /** A request is in flight; buttons stay disabled meanwhile. */
   pending: boolean;
@@ -39,8 +40,14 @@ export function useTraceActions(
   );
 
   const start = useCallback(
-    (durationSec: number) =>
-      run(() => api.startTrace({ entityRef, durationSec })),
+    (durationSec: number, target?: string) =>
+      run(() =>
+        api.startTrace({
+          entityRef,
+          durationSec,
+          ...(target ? { target } : {}),
+        }),
+      ),
     [api, entityRef, run],
   );
   const stop = useCallback(
