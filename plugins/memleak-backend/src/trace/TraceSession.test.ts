@@ -56,7 +56,8 @@ describe('TraceSession', () => {
     const defaults = await recordTrace(new SimulatedSource(leak), settings);
     const short = await recordTrace(new SimulatedSource(leak), {
       ...settings,
-      verdict: { windowSec: 20, minDataSec: 10, minPoints: 5 },
+      // a 20 s window holds 2–3 of the demo's 8 s chunks
+      verdict: { windowSec: 20, minDataSec: 10, minPoints: 5, minRises: 2 },
     });
 
     expect(defaults.verdicts).not.toContain('leak');

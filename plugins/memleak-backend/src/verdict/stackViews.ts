@@ -140,7 +140,7 @@ function judgeSeries(
     slopeBytesPerSec: slope,
     mannKendallP: mk.p,
     nonDecreasingFraction: nd,
-    sustained: halvesGrow(ts, bytes, c.slopeThresholdBytesPerSec / 2),
+    sustained: halvesGrow(ts, bytes, c.slopeThresholdBytesPerSec / 2, c),
     rises: rises(bytes),
     countRiseZ: countZ,
     lateFreeRatio: late,
@@ -257,11 +257,35 @@ function countsIn(
   return { allocs: last.allocs - base.allocs, frees: last.frees - base.frees };
 }
 
-function halvesGrow(ts: number[], ys: number[], minSlope: number): boolean {
+function halvesGrow(
+  ts: number[],
+  ys: number[],
+  minSlope: number,
+  c: VerdictConfig,
+): boolean {
   const mid = ys.length >> 1;
-  const head = theilSenSlope(ts.slice(0, mid + 1), ys.slice(0, mid + 1));
-  const tail = theilSenSlope(ts.slice(mid), ys.slice(mid));
-  return head >= minSlope && tail >= minSlope;
+  return (
+    halfGrows(ts.slice(0, mid + 1), ys.slice(0, mid + 1), minSlope, c) &&
+    halfGrows(ts.slice(mid), ys.slice(mid), minSlope, c)
+  );
+}
+
+/**
+ * Theil–Sen reads a half holding one step of a staircase as flat; a half that
+ * never goes down and rose enough overall grew all the same.
+ */
+function halfGrows(
+  ts: number[],
+  ys: number[],
+  minSlope: number,
+  c: VerdictConfig,
+): boolean {
+  const n = ys.length - 1;
+  return (
+    theilSenSlope(ts, ys) >= minSlope ||
+    (nonDecreasingFraction(ys) >= c.minNonDecreasingFraction &&
+      ys[n] - ys[0] >= minSlope * (ts[n] - ts[0]))
+  );
 }
 
 function rises(ys: number[]): number {
