@@ -1,4 +1,5 @@
 import '@testing-library/jest-dom';
+import { configure } from '@testing-library/react';
 
 // jsdom does no layout and has no ResizeObserver; recharts' ResponsiveContainer
 // needs the constructor to exist (it then renders at zero size, which is fine:
@@ -11,3 +12,7 @@ class NoLayoutResizeObserver {
 if (!('ResizeObserver' in globalThis)) {
   Object.assign(globalThis, { ResizeObserver: NoLayoutResizeObserver });
 }
+
+// findBy* waits for what the component does next, not for a deadline: on a
+// loaded 2-core CI machine the first render of a file alone can take 1.5 s.
+configure({ asyncUtilTimeout: 5000 });

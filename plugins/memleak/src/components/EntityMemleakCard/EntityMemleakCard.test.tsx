@@ -41,11 +41,21 @@ function serveReports(...reports: MemleakReport[]) {
 }
 
 describe('EntityMemleakCard', () => {
-  it('asks for the workload annotation when the entity has none', async () => {
+  it('asks for the workload annotation when the entity has none, ready to copy', async () => {
     const seen = serveReports(aReport());
     await renderWithEntity(<EntityMemleakCard />, { entity: anEntity({}) });
+    const help = screen.getByRole('region', { name: 'Setup help' });
     expect(
-      screen.getByText('backstage.io/kubernetes-id', { selector: 'code' }),
+      within(help).getByText('Say which pods run this entity'),
+    ).toBeInTheDocument();
+    expect(
+      within(help).getByText(
+        'metadata: annotations: backstage.io/kubernetes-id: leaker-c',
+        { selector: 'code', normalizer: t => t.replace(/\s+/g, ' ').trim() },
+      ),
+    ).toBeInTheDocument();
+    expect(
+      within(help).getByRole('button', { name: 'Copy: metadata:' }),
     ).toBeInTheDocument();
     expect(seen).toHaveLength(0);
   });

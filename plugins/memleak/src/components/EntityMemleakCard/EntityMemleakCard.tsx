@@ -1,19 +1,21 @@
 import { InfoCard } from '@backstage/core-components';
 import Box from '@material-ui/core/Box';
 import Grid from '@material-ui/core/Grid';
-import { type MemleakReport } from '@internal/plugin-memleak-common';
 import { type ReactNode } from 'react';
 import {
   DisagreementBanner,
   EntityReport,
   NoticeList,
   TraceOutcome,
+  type ReportView,
 } from '../shared';
+import { KubernetesCardBody } from './KubernetesCardBody';
 import { ObservedColumn } from './ObservedColumn';
 import { ReportedColumn } from './ReportedColumn';
 
-const CardBody = (props: { report: MemleakReport; controls: ReactNode }) => {
-  const { report } = props;
+/** The card for processes of the backend's host: the two views side by side. */
+const LocalCardBody = (props: { view: ReportView; controls: ReactNode }) => {
+  const { report } = props.view;
   return (
     <Box display="flex" flexDirection="column" gridGap={16}>
       <DisagreementBanner disagreement={report.disagreement} />
@@ -34,13 +36,20 @@ const CardBody = (props: { report: MemleakReport; controls: ReactNode }) => {
 
 /**
  * Overview card: what the service reports about itself next to what eBPF
- * sees in its heap, with a "Trace heap" action.
+ * sees in its heap, per pod for Kubernetes entities, with a "Trace heap"
+ * action.
  * @public
  */
 export const EntityMemleakCard = () => (
   <InfoCard title="Memory: reported vs. observed">
     <EntityReport>
-      {(report, controls) => <CardBody report={report} controls={controls} />}
+      {(view, controls) =>
+        view.report.pods ? (
+          <KubernetesCardBody view={view} controls={controls} />
+        ) : (
+          <LocalCardBody view={view} controls={controls} />
+        )
+      }
     </EntityReport>
   </InfoCard>
 );

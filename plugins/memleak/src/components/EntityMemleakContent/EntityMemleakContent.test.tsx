@@ -80,7 +80,9 @@ describe('EntityMemleakContent', () => {
   it('asks for the workload annotation when the entity has none', async () => {
     await renderWithEntity(<EntityMemleakContent />, { entity: anEntity({}) });
     expect(
-      screen.getByText('backstage.io/kubernetes-id', { selector: 'code' }),
+      screen.getByRole('button', {
+        name: 'Copy: kubectl get pods -A -l backstage.io/kubernetes-id=leaker-c',
+      }),
     ).toBeInTheDocument();
   });
 

@@ -7,12 +7,22 @@ import Alert from '@material-ui/lab/Alert';
 import {
   formatBytes,
   formatRate,
-  type MemleakReport,
+  podOomOutlook,
   type TraceDetail,
 } from '@internal/plugin-memleak-common';
 import { useState, type ReactNode } from 'react';
 import { describeMemleakError } from '../../api';
 import { useTraceDetail, useTraceHistory } from '../../hooks';
+import {
+  isSetupNotice,
+  podRows,
+  PodsTable,
+  ReplicaSummary,
+  SetupHelp,
+  setupStates,
+  tracesPod,
+  type PodRow,
+} from '../kubernetes';
 import {
   DisagreementBanner,
   HeapTimelineChart,
@@ -21,13 +31,29 @@ import {
   TRACE_STATUS_LABELS,
   TraceOutcome,
   VerdictChip,
+  type ChartLimit,
+  type ReportView,
 } from '../shared';
 import { StacksTable } from './StacksTable';
 import { TargetsTable } from './TargetsTable';
 import { TraceHistory } from './TraceHistory';
 
-const TraceView = (props: { trace: TraceDetail }) => {
+/** The limit of the traced pod, and where this trace's rate takes it. */
+function chartLimit(
+  trace: TraceDetail,
+  rows: PodRow[],
+): ChartLimit | undefined {
+  const row = rows.find(r => tracesPod(trace.target, r.pod));
+  const bytes = row?.pod.memoryLimitBytes;
+  if (!row || bytes === undefined) return undefined;
+  // The working set now only goes with the pod's current trace.
+  const kernel = row.trace?.id === trace.id ? row.kernel : undefined;
+  return { bytes, outlook: podOomOutlook(row.pod, trace, kernel) };
+}
+
+const TraceView = (props: { trace: TraceDetail; rows: PodRow[] }) => {
   const { trace } = props;
+  const pod = trace.target.kind === 'kubernetes';
   return (
     <>
       <Grid item xs={12}>
@@ -51,7 +77,13 @@ const TraceView = (props: { trace: TraceDetail }) => {
               </Typography>
             </Box>
             <TraceOutcome trace={trace} />
-            <HeapTimelineChart snapshots={trace.snapshots} />
+            <HeapTimelineChart
+              snapshots={trace.snapshots}
+              residentName={
+                pod ? 'Container working set' : 'Process memory (RSS)'
+              }
+              limit={chartLimit(trace, props.rows)}
+            />
           </Box>
         </InfoCard>
       </Grid>
@@ -78,16 +110,24 @@ const NoTraceYet = () => (
   </Grid>
 );
 
-const MemoryTab = (props: { report: MemleakReport; controls: ReactNode }) => {
-  const { report } = props;
+const MemoryTab = (props: { view: ReportView; controls: ReactNode }) => {
+  const { report, details } = props.view;
   const latest = report.latestTrace;
   const [selectedId, setSelectedId] = useState<string>();
-  const selected = useTraceDetail(selectedId, latest);
+  const selected = useTraceDetail(selectedId, latest, details);
+  const rows = podRows(report, details);
+  const group = report.latestGroup ?? (latest ? [latest] : []);
+  const setup = setupStates([
+    ...report.notices,
+    ...details.flatMap(d => d.notices),
+  ]);
+  const otherNotices = report.notices.filter(n => !isSetupNotice(n));
   const history = useTraceHistory(
     report.entityRef,
     `${latest?.id ?? ''}:${latest?.status ?? ''}`,
   );
-  const viewingPast = selectedId !== undefined && selectedId !== latest?.id;
+  const viewingPast =
+    selectedId !== undefined && !group.some(t => t.id === selectedId);
 
   let traceView: ReactNode;
   if (selected.loading) {
@@ -105,23 +145,29 @@ const MemoryTab = (props: { report: MemleakReport; controls: ReactNode }) => {
       </Grid>
     );
   } else if (selected.trace) {
-    traceView = <TraceView trace={selected.trace} />;
+    traceView = <TraceView trace={selected.trace} rows={rows} />;
   } else {
     traceView = <NoTraceYet />;
   }
 
   return (
     <Grid container spacing={3}>
-      {(report.disagreement || report.notices.length > 0) && (
+      {(report.disagreement || setup.length > 0 || otherNotices.length > 0) && (
         <Grid item xs={12}>
           <Box display="flex" flexDirection="column" gridGap={8}>
             <DisagreementBanner disagreement={report.disagreement} />
-            <NoticeList notices={report.notices} />
+            <SetupHelp states={setup} />
+            <NoticeList notices={otherNotices} />
           </Box>
         </Grid>
       )}
       <Grid item xs={12}>
-        <InfoCard title="Heap trace">{props.controls}</InfoCard>
+        <InfoCard title="Heap trace">
+          <Box display="flex" flexDirection="column" gridGap={16}>
+            {report.pods && <ReplicaSummary group={group} rows={rows} />}
+            {props.controls}
+          </Box>
+        </InfoCard>
       </Grid>
       {viewingPast && (
         <Grid item xs={12}>
@@ -144,9 +190,19 @@ const MemoryTab = (props: { report: MemleakReport; controls: ReactNode }) => {
       )}
       {traceView}
       <Grid item xs={12}>
-        <InfoCard title="Targets: reported vs. kernel">
-          <TargetsTable report={report} />
-        </InfoCard>
+        {report.pods ? (
+          <InfoCard title="Pods: reported vs. observed">
+            <PodsTable
+              rows={rows}
+              onView={setSelectedId}
+              shownId={selected.trace?.id}
+            />
+          </InfoCard>
+        ) : (
+          <InfoCard title="Targets: reported vs. kernel">
+            <TargetsTable report={report} />
+          </InfoCard>
+        )}
       </Grid>
       <Grid item xs={12}>
         <InfoCard title="Trace history">
@@ -180,12 +236,13 @@ const MemoryTab = (props: { report: MemleakReport; controls: ReactNode }) => {
 };
 
 /**
- * Entity tab: heap, resident and self-reported memory on one time axis, the
- * stacks that keep memory, every target's two views, and the trace history.
+ * Entity tab: heap, resident and self-reported memory on one time axis (with
+ * a pod's limit and the line toward it), the stacks that keep memory, every
+ * target's or pod's two views, setup help, and the trace history.
  * @public
  */
 export const EntityMemleakContent = () => (
   <EntityReport>
-    {(report, controls) => <MemoryTab report={report} controls={controls} />}
+    {(view, controls) => <MemoryTab view={view} controls={controls} />}
   </EntityReport>
 );

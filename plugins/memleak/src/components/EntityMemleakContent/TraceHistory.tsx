@@ -36,6 +36,7 @@ export const TraceHistory = (props: {
       <TableHead>
         <TableRow>
           <TableCell>Started</TableCell>
+          <TableCell>Target</TableCell>
           <TableCell>Length</TableCell>
           <TableCell>Status</TableCell>
           <TableCell>Verdict</TableCell>
@@ -51,6 +52,7 @@ export const TraceHistory = (props: {
               <TableCell component="th" scope="row">
                 {started(trace.startedAt)}
               </TableCell>
+              <TableCell>{trace.target.label}</TableCell>
               <TableCell>{formatDuration(trace.elapsedSec)}</TableCell>
               <TableCell>{TRACE_STATUS_LABELS[trace.status]}</TableCell>
               <TableCell>

@@ -1,23 +1,57 @@
 import { stringifyEntityRef, type Entity } from '@backstage/catalog-model';
-import {
-  MissingAnnotationEmptyState,
-  useEntity,
-} from '@backstage/plugin-catalog-react';
+import { useEntity } from '@backstage/plugin-catalog-react';
 import {
   hasWorkloadAnnotations,
-  KUBERNETES_ID_ANNOTATION,
   type MemleakReport,
+  type TraceDetail,
 } from '@internal/plugin-memleak-common';
 import { type ReactNode } from 'react';
 import {
+  useLatestGroup,
   useMemleakReport,
   useTraceActions,
   useTracePermission,
 } from '../../hooks';
+import { annotationsMissingState } from '../kubernetes/setupStates';
+import { SetupHelp } from '../kubernetes/SetupHelp';
 import { ReportGate } from './ReportGate';
 import { TraceControls } from './TraceControls';
 
-type Render = (report: MemleakReport, controls: ReactNode) => ReactNode;
+/** A report with the details of its latest trace group (one trace per pod). */
+export interface ReportView {
+  report: MemleakReport;
+  /** Details of every trace in the latest group; the latest trace alone outside groups. */
+  details: TraceDetail[];
+}
+
+type Render = (view: ReportView, controls: ReactNode) => ReactNode;
+
+const WithControls = (props: {
+  report: MemleakReport;
+  permission: ReturnType<typeof useTracePermission>;
+  actions: ReturnType<typeof useTraceActions>;
+  children: Render;
+}) => {
+  const { report } = props;
+  const details = useLatestGroup(report);
+  const streams =
+    report.latestGroup ?? (report.latestTrace ? [report.latestTrace] : []);
+  return (
+    <>
+      {props.children(
+        { report, details },
+        <TraceControls
+          capability={report.capability}
+          streams={streams}
+          details={details}
+          pods={report.pods}
+          permission={props.permission}
+          actions={props.actions}
+        />,
+      )}
+    </>
+  );
+};
 
 const LoadedReport = (props: { entity: Entity; children: Render }) => {
   const entityRef = stringifyEntityRef(props.entity);
@@ -26,31 +60,25 @@ const LoadedReport = (props: { entity: Entity; children: Render }) => {
   const actions = useTraceActions(entityRef, state.refresh);
   return (
     <ReportGate state={state}>
-      {report =>
-        props.children(
-          report,
-          <TraceControls
-            capability={report.capability}
-            latestTrace={report.latestTrace}
-            permission={permission}
-            actions={actions}
-          />,
-        )
-      }
+      {report => (
+        <WithControls report={report} permission={permission} actions={actions}>
+          {props.children}
+        </WithControls>
+      )}
     </ReportGate>
   );
 };
 
 /**
  * The current entity's report (polled while a trace runs) with its trace
- * controls, or the empty state that says which annotation is missing. The
- * card and the tab differ only in how they lay the report out.
+ * controls, or the setup help that says which annotation to add. The card
+ * and the tab differ only in how they lay the report out.
  */
 export const EntityReport = (props: { children: Render }) => {
   const { entity } = useEntity();
   if (!hasWorkloadAnnotations(entity)) {
     return (
-      <MissingAnnotationEmptyState annotation={KUBERNETES_ID_ANNOTATION} />
+      <SetupHelp states={[annotationsMissingState(entity.metadata.name)]} />
     );
   }
   return <LoadedReport entity={entity}>{props.children}</LoadedReport>;

@@ -14,7 +14,10 @@ export interface HeapSeries {
  * The memory series of a trace, in drawing order. The sparkline draws the
  * first two (what eBPF sees); the tab's chart draws those present in the data.
  */
-export function heapSeries(theme: Theme): HeapSeries[] {
+export function heapSeries(
+  theme: Theme,
+  residentName = 'Process memory (RSS)',
+): HeapSeries[] {
   return [
     {
       dataKey: 'outstandingMiB',
@@ -31,7 +34,7 @@ export function heapSeries(theme: Theme): HeapSeries[] {
     },
     {
       dataKey: 'rssMiB',
-      name: 'Process memory (RSS)',
+      name: residentName,
       stroke: theme.palette.info.main,
       strokeDasharray: '2 2',
       strokeWidth: 1,

@@ -2,7 +2,9 @@ import {
   formatBytes,
   formatDuration,
   type HeapSnapshot,
+  type OomOutlook,
 } from '@internal/plugin-memleak-common';
+import { describeOutlook, formatTimeToLimit } from '../kubernetes/podRows';
 
 const MIB = 1024 * 1024;
 
@@ -43,7 +45,10 @@ const fromTo = (label: string, range: [number, number]) =>
  * The chart in words, for screen readers and for anyone skimming: how each
  * series moved between the first and the last snapshot.
  */
-export function summarizeTimeline(snapshots: HeapSnapshot[]): string {
+export function summarizeTimeline(
+  snapshots: HeapSnapshot[],
+  residentName = 'process memory (RSS)',
+): string {
   if (snapshots.length === 0) {
     return 'No heap samples yet.';
   }
@@ -56,7 +61,7 @@ export function summarizeTimeline(snapshots: HeapSnapshot[]): string {
     fromTo('aged heap', firstLast(snapshots, s => s.agedBytes)!),
   ];
   const rss = firstLast(snapshots, s => s.rssBytes);
-  if (rss) parts.push(fromTo('process memory (RSS)', rss));
+  if (rss) parts.push(fromTo(residentName, rss));
   const reported = firstLast(snapshots, s => s.reportedBytes);
   parts.push(
     reported
@@ -65,3 +70,41 @@ export function summarizeTimeline(snapshots: HeapSnapshot[]): string {
   );
   return `${parts.join('; ')}.`;
 }
+
+/** The memory limit in words, with when this trace's rate reaches it. */
+export function describeLimit(limitBytes: number, outlook: OomOutlook): string {
+  if (outlook.kind === 'hits-limit') {
+    return `At this rate, the ${formatBytes(
+      limitBytes,
+    )} memory limit is hit in ${formatTimeToLimit(outlook)}.`;
+  }
+  return `The memory limit is ${formatBytes(limitBytes)}; ${describeOutlook(
+    outlook,
+  )}.`;
+}
+
+/**
+ * The line from the last reading toward the limit at the estimated rate, in
+ * chart units; drawn no further than three spans of data ahead, so a far-off
+ * limit does not squash the data.
+ */
+export function projectionToLimit(
+  points: TimelinePoint[],
+  outlook: Extract<OomOutlook, { kind: 'hits-limit' }>,
+): [{ x: number; y: number }, { x: number; y: number }] | undefined {
+  if (points.length < 2) return undefined;
+  const first = points[0].t;
+  const last = points[points.length - 1].t;
+  const horizon = Math.max(last - first, 60) * 3;
+  const ahead = Math.min(outlook.sec, horizon);
+  const fromMiB = outlook.currentBytes / MIB;
+  return [
+    { x: last, y: round(fromMiB) },
+    {
+      x: round(last + ahead),
+      y: round(fromMiB + (outlook.growth.bytesPerSec * ahead) / MIB),
+    },
+  ];
+}
+
+const round = (n: number) => Math.round(n * 100) / 100;

@@ -13,7 +13,7 @@ export const TRACE_STATUS_LABELS: Record<TraceStatus, string> = {
 /** What an ended-early status means and what to do next. */
 export const TRACE_STATUS_EXPLANATIONS: Partial<Record<TraceStatus, string>> = {
   failed:
-    'The tracer could not run. The notices below say why; fix that and trace again.',
+    'The tracer could not run. Its notices say why; fix that and trace again.',
   interrupted:
     'The backend stopped while this trace ran. Data up to then is kept; trace again for a full run.',
   target_exited:
