@@ -14,8 +14,9 @@ DEV_PKGS=(gcc make pkg-config libmicrohttpd-dev clang llvm libbpf-dev libelf-dev
 # The deploy suite lints scripts (shellcheck) and builds TechDocs (python3-venv).
 TEST_PKGS=(bpftrace prometheus chromium postgresql libclang-rt-14-dev procps shellcheck python3-venv)
 # The test bed: clang 19 and llvm-strip for the gadget image, ip for the pods'
-# network namespaces, openssl for its certificates, curl for readiness checks.
-TESTBED_PKGS=(clang-19 llvm-19 iproute2 openssl curl ca-certificates)
+# network namespaces, openssl for its certificates, curl for readiness checks,
+# bpftrace for the stand-in relay on kernels without kprobes.
+TESTBED_PKGS=(clang-19 llvm-19 iproute2 openssl curl ca-certificates bpftrace)
 
 want=("${DEV_PKGS[@]}")
 case "$MODE" in

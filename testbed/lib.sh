@@ -297,12 +297,19 @@ start_ig_daemons() {
   for node in "${NODES[@]}"; do start_ig_daemon "$node"; done
 }
 
+# Inspektor Gadget attaches uprobes only after reading a file's inode through
+# a kprobe; on a kernel without kprobes the stand-in relay (testbed/README.md)
+# serves the node's port in front of the real daemon.
+kernel_has_kprobes() { [ -e /sys/bus/event_source/devices/kprobe ]; }
+
 start_ig_daemon() { # node
   local i
   for i in "${!NODES[@]}"; do
     [ "${NODES[$i]}" = "$1" ] || continue
-    log "starting ig daemon for $1 on 127.0.0.1:$((IG_PORT_BASE + i))"
-    local ig=("$BIN/ig" daemon -H "tcp://127.0.0.1:$((IG_PORT_BASE + i))"
+    local port=$((IG_PORT_BASE + i))
+    kernel_has_kprobes || port=$((IG_PORT_BASE + 50 + i))
+    log "starting ig daemon for $1 on 127.0.0.1:$port"
+    local ig=("$BIN/ig" daemon -H "tcp://127.0.0.1:$port"
       --verify-image=false --disallow-pulling=true --auto-mount-filesystems)
     if readlink /proc/1/ns/mnt >/dev/null 2>&1; then
       start_bg "ig-$1" "${ig[@]}"
@@ -314,7 +321,12 @@ start_ig_daemon() { # node
       start_bg "ig-$1" unshare --mount --propagation private \
         bash -c 'mount --bind "/proc/$0" /proc/1 && exec "$@"' "$(cat "$RUN/ig-pid1.pid")" "${ig[@]}"
     fi
-    wait_for 30 "ig daemon for $1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$((IG_PORT_BASE + i))"
+    wait_for 30 "ig daemon for $1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$port"
+    if ! kernel_has_kprobes; then
+      log "this kernel has no kprobes: the stand-in relay serves $1's gadget port 127.0.0.1:$((IG_PORT_BASE + i))"
+      start_bg "ig-relay-$1" "$BIN/ig" relay --listen "127.0.0.1:$((IG_PORT_BASE + i))" --upstream "127.0.0.1:$port"
+      wait_for 30 "ig relay for $1" bash -c "exec 3<>/dev/tcp/127.0.0.1/$((IG_PORT_BASE + i))"
+    fi
     return 0
   done
   die "no node $1 (nodes: ${NODES[*]})"
@@ -325,6 +337,7 @@ start_component() { # name
   case "$1" in
     kube-apiserver) start_apiserver ;;
     kwok) start_kwok ;;
+    ig-relay-*) die "start ig-${1#ig-relay-} instead (it starts its relay)" ;;
     ig-*) start_ig_daemon "${1#ig-}" ;;
     *) die "cannot start $1 alone (kube-apiserver, kwok, ig-NODE)" ;;
   esac

@@ -47,7 +47,7 @@ func main() {
 	runtime := local.New()
 	operators.RegisterDataOperator(ocihandler.OciHandler)
 
-	root.AddCommand(newDaemonCommand(runtime), newInfoCommand(), image.NewImageCmd(runtime, nil), common.NewVersionCmd())
+	root.AddCommand(newDaemonCommand(runtime), newInfoCommand(), newRelayCommand(), image.NewImageCmd(runtime, nil), common.NewVersionCmd())
 	if err := root.Execute(); err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)

@@ -74,6 +74,10 @@ export const TESTBED_CLUSTER = 'testbed';
  */
 export function testbedBackendConfig(tb: Testbed) {
   return {
+    // Node's HTTP server times out a request after headersTimeout (60 s) —
+    // including the upgrade request of a WebSocket the kubernetes proxy
+    // serves from its request handler — and writes `408` into the stream.
+    backendServer: { headersTimeout: 0, requestTimeout: 0 },
     kubernetes: {
       serviceLocatorMethod: { type: 'multiTenant' },
       clusterLocatorMethods: [

@@ -106,7 +106,7 @@ class ProxiedKubeApi implements KubeApi {
   }
 }
 
-/** Opens a WebSocket; a refused upgrade rejects with the server's answer. */
+/** Opens a WebSocket, paused; a refused upgrade rejects with the server's answer. */
 export function openWebSocket(
   url: string,
   protocols: string[],
@@ -119,7 +119,12 @@ export function openWebSocket(
       handshakeTimeout: DEFAULT_TIMEOUT_MS,
       ...options,
     });
-    ws.once('open', () => resolve(ws));
+    // Paused until the caller listens: the server speaks first (a
+    // port-forward names its port at once), and nothing may be lost.
+    ws.once('open', () => {
+      ws.pause();
+      resolve(ws);
+    });
     ws.once('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (c: Buffer) => (body += c.toString('utf8')));

@@ -17,7 +17,7 @@ export interface KubeApi {
     path: string,
     init?: { method?: string; body?: unknown; timeoutMs?: number },
   ): Promise<KubeResponse>;
-  /** Opens a WebSocket (exec, port-forward); rejects with a KubeApiError on a refused upgrade. */
+  /** Opens a WebSocket (exec, port-forward), paused until read; rejects with a KubeApiError on a refused upgrade. */
   webSocket(path: string, protocols: string[]): Promise<WebSocket>;
 }
 

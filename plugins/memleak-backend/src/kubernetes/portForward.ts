@@ -14,7 +14,8 @@ const PORT_PREFIX_BYTES = 2;
  * stream. Every message carries a channel byte: channel 0 is the data of the
  * one port, channel 1 its errors; the server opens each channel with the port
  * number. Whatever the API server or kubelet writes on the error channel ends
- * the stream with that text.
+ * the stream with that text. `ws` comes paused (see openWebSocket), so the
+ * port prefix cannot be missed.
  */
 export function portForwardStream(ws: WebSocket): Duplex {
   const prefixLeft = [PORT_PREFIX_BYTES, PORT_PREFIX_BYTES];
@@ -36,7 +37,7 @@ export function portForwardStream(ws: WebSocket): Duplex {
       callback();
     },
     read() {
-      ws.resume?.();
+      ws.resume();
     },
     destroy(error, callback) {
       if (ws.readyState === ws.OPEN || ws.readyState === ws.CONNECTING) {
@@ -57,7 +58,7 @@ export function portForwardStream(ws: WebSocket): Duplex {
     }
     if (payload.length === 0) return;
     if (channel === DATA_CHANNEL) {
-      if (!stream.push(payload)) ws.pause?.();
+      if (!stream.push(payload)) ws.pause();
     } else if (channel === ERROR_CHANNEL) {
       // The error channel carries nothing but a failure (the kubelet could
       // not reach the pod's port): end with what it says.

@@ -45,7 +45,9 @@ async function main() {
     timeoutNs: Number(seconds) * 1e9,
   });
   const lines: string[] = [];
+  const t0 = Date.now();
   for await (const e of run.events()) {
+    if (process.env.VERBOSE) console.log(((Date.now() - t0) / 1000).toFixed(1), e.type, e.seq);
     lines.push(
       JSON.stringify({
         type: e.type,
