@@ -123,18 +123,42 @@ export class TraceRunner {
   }
 
   async start(options: StartTraceOptions): Promise<TraceSummary> {
-    const { store, settings, logger } = this.deps;
-    const existing = this.runningFor(options.entityRef);
+    return (await this.startGroup([options]))[0];
+  }
+
+  /**
+   * Starts traces that belong together — one per pod of an entity — as one
+   * group: the limits apply to every stream, and either all start or none.
+   */
+  async startGroup(options: StartTraceOptions[]): Promise<TraceSummary[]> {
+    const { settings } = this.deps;
+    const entityRef = options[0].entityRef;
+    const existing = this.runningFor(entityRef);
     if (existing) {
       throw new ConflictError(
-        `A trace is already running for ${options.entityRef} (${existing}); stop it or wait for it to end.`,
+        `A trace is already running for ${entityRef} (${existing}); stop it or wait for it to end.`,
       );
     }
-    if (this.running.size >= settings.maxConcurrent) {
+    if (this.running.size + options.length > settings.maxConcurrent) {
+      const perPod =
+        options.length > 1
+          ? `; this trace needs ${options.length} (one per pod): trace one pod, or`
+          : ';';
       throw new TooManyTracesError(
-        `${this.running.size} traces are running, the configured maximum (memleak.trace.maxConcurrent); try again when one ends.`,
+        `${this.running.size} traces are running, the configured maximum (memleak.trace.maxConcurrent) is ${settings.maxConcurrent}${perPod} try again when one ends.`,
       );
     }
+    const groupId = options.length > 1 ? randomUUID() : undefined;
+    const summaries: TraceSummary[] = [];
+    for (const o of options) summaries.push(await this.launch(o, groupId));
+    return summaries;
+  }
+
+  private async launch(
+    options: StartTraceOptions,
+    groupId: string | undefined,
+  ): Promise<TraceSummary> {
+    const { store, settings, logger } = this.deps;
     const id = randomUUID();
     const summary = await store.createTrace({
       id,
@@ -144,7 +168,7 @@ export class TraceRunner {
       startedAt: new Date(),
       createdBy: options.createdBy,
       ownerId: this.deps.ownerId,
-      groupId: options.groupId,
+      groupId: groupId ?? options.groupId,
     });
     const session = new TraceSession({
       source: options.source,
@@ -212,6 +236,14 @@ export class TraceRunner {
     }
     r.session.stop();
     await r.done;
+  }
+
+  /** Stops every running trace of an entity (all pods of a group). */
+  async stopEntity(entityRef: string): Promise<void> {
+    const ids = [...this.running]
+      .filter(([, r]) => r.entityRef === entityRef)
+      .map(([id]) => id);
+    await Promise.all(ids.map(id => this.stop(id).catch(() => undefined)));
   }
 
   /** Waits for the trace to end by itself (tests, CLI). */
