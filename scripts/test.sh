@@ -4,12 +4,13 @@
 # leaker-c's suite and the browser end-to-end test, then prints one line
 # `N passed, N failed` totalling all of them. Exit code 1 if anything failed.
 #   scripts/test.sh            everything
-#   scripts/test.sh jest ...   only the named suites (lint tsc jest leaker e2e deploy)
+#   scripts/test.sh jest ...   only the named suites (lint tsc testbed jest deploy
+#                              testbed-down leaker e2e); jest and deploy use the test bed
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 SUITES=("$@")
-[ ${#SUITES[@]} -eq 0 ] && SUITES=(lint tsc jest leaker e2e deploy)
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(lint tsc testbed jest deploy testbed-down leaker e2e)
 
 bash scripts/setup.sh test || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}"
@@ -87,6 +88,17 @@ for suite in "${SUITES[@]}"; do
       node plugins/memleak/e2e/run.mjs 2>&1 | tee "$OUT/e2e.txt"
       record_summary e2e e2e "$OUT/e2e.txt"
       ;;
+    testbed)
+      banner "test bed (build the tools, then up, up again, down, up)"
+      bash testbed/build.sh 2>&1 | tee "$OUT/testbed-build.txt" || { record testbed 0 1; continue; }
+      bash testbed/test.sh 2>&1 | tee "$OUT/testbed.txt"
+      record_summary testbed testbed "$OUT/testbed.txt"
+      ;;
+    testbed-down)
+      banner "test bed down (nothing left behind)"
+      bash testbed/test.sh down 2>&1 | tee "$OUT/testbed-down.txt"
+      record_summary testbed-down testbed "$OUT/testbed-down.txt"
+      ;;
     deploy)
       banner "deploy (manifests, Prometheus, dashboard, compose, scripts, docs, test bed)"
       make -s -C leaker-c || { record deploy 0 1; continue; }
@@ -94,7 +106,7 @@ for suite in "${SUITES[@]}"; do
       record_summary deploy deploy "$OUT/deploy.txt"
       ;;
     *)
-      echo "unknown suite $suite (lint tsc jest leaker e2e deploy)"; record "$suite" 0 1 ;;
+      echo "unknown suite $suite (lint tsc testbed jest deploy testbed-down leaker e2e)"; record "$suite" 0 1 ;;
   esac
 done
 

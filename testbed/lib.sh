@@ -108,7 +108,7 @@ write_pki() {
   [ -f "$PKI/tokens.csv" ] && return 0
   mkdir -p "$PKI"
   (
-    cd "$PKI"
+    cd "$PKI" || exit 1
     openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.crt -days 3650 \
       -subj "/CN=memleak-testbed-ca" 2>/dev/null
     serving_cert apiserver "IP:127.0.0.1,IP:10.0.0.1,DNS:localhost,DNS:kubernetes,DNS:kubernetes.default,DNS:kubernetes.default.svc"
@@ -318,6 +318,7 @@ start_ig_daemon() { # node
       # sandboxes PID 1's are unreadable even to root; there ig gets a mount
       # namespace of its own where /proc/1 is a stand-in process of the host.
       alive ig-pid1 || start_bg ig-pid1 sleep infinity
+      # shellcheck disable=SC2016 # expanded by the inner shell
       start_bg "ig-$1" unshare --mount --propagation private \
         bash -c 'mount --bind "/proc/$0" /proc/1 && exec "$@"' "$(cat "$RUN/ig-pid1.pid")" "${ig[@]}"
     fi

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The test bed's own life cycle, as a user runs it: `up` from nothing, `up`
 # again (already up), `down` leaving no process, network namespace or link,
-# a second `up` after `down`. Leaves the test bed up for the suites that use
-# it unless --down. Ends with `testbed: N passed, N failed`.
+# a second `up` after `down`, which it leaves up for the suites that use it.
+# `test.sh down` ends it and checks that nothing is left.
+# Ends with `testbed: N passed, N failed`.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=testbed/lib.sh
@@ -36,28 +37,29 @@ leftovers() {
 nothing_left() {
   local left
   left="$(leftovers)"
-  [ -z "$left" ] || { echo "$left" | sed 's/^/       left behind: /'; return 1; }
+  [ -z "$left" ] || { while read -r l; do echo "       left behind: $l"; done <<<"$left"; return 1; }
 }
 
 timed_up() { # label
   local start=$SECONDS
-  "${TB[@]}" up >"$LOGS/../$1.log" 2>&1 || { tail -20 "$LOGS/../$1.log"; return 1; }
+  "${TB[@]}" up >"$STATE/$1.log" 2>&1 || { tail -20 "$STATE/$1.log"; return 1; }
   echo "  ($1 took $((SECONDS - start)) s)"
 }
 
 mkdir -p "$LOGS"
-echo "testbed: starting from nothing"
-"${TB[@]}" down >/dev/null 2>&1
-check "nothing of the test bed runs before up" nothing_left
-check "up from nothing" timed_up up-cold
-check "up twice says it is already up" bash -c "'$ROOT/testbed/testbed.sh' up | grep -q 'already up'"
-check "status lists the nodes Ready" bash -c "'$ROOT/testbed/testbed.sh' status | grep -q 'memleak-node-1 *Ready'"
-check "down" bash -c "'$ROOT/testbed/testbed.sh' down >/dev/null"
-check "down leaves no process, network namespace or link" nothing_left
-check "a second up after down" timed_up up-again
-if [ "${1:-}" = --down ]; then
-  "${TB[@]}" down >/dev/null
-  check "down again leaves nothing" nothing_left
+if [ "${1:-}" = down ]; then
+  check "down" bash -c "'$ROOT/testbed/testbed.sh' down >/dev/null"
+  check "down leaves no process, network namespace or link" nothing_left
+else
+  echo "testbed: starting from nothing"
+  "${TB[@]}" down >/dev/null 2>&1
+  check "nothing of the test bed runs before up" nothing_left
+  check "up from nothing" timed_up up-cold
+  check "up twice says it is already up" bash -c "'$ROOT/testbed/testbed.sh' up | grep -q 'already up'"
+  check "status lists the nodes Ready" bash -c "'$ROOT/testbed/testbed.sh' status | grep -q 'memleak-node-1 *Ready'"
+  check "down" bash -c "'$ROOT/testbed/testbed.sh' down >/dev/null"
+  check "down leaves no process, network namespace or link" nothing_left
+  check "a second up after down" timed_up up-again
 fi
 echo "testbed: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -20,7 +20,10 @@ need cargo "install Rust's cargo, or run scripts/setup.sh testbed"
 [ -x "$BIN/ig" ] || { echo "gadget: $BIN/ig missing; run testbed/build.sh ig" >&2; exit 1; }
 CLANG="$(command -v clang-19 || command -v clang || true)"
 STRIP="$(command -v llvm-strip-19 || command -v llvm-strip || true)"
-[ -n "$CLANG" ] && [ -n "$STRIP" ] || { echo "gadget: clang and llvm-strip are needed (apt-get install clang-19 llvm-19)" >&2; exit 1; }
+if [ -z "$CLANG" ] || [ -z "$STRIP" ]; then
+  echo "gadget: clang and llvm-strip are needed (apt-get install clang-19 llvm-19)" >&2
+  exit 1
+fi
 
 IG_SRC="$(cd "$ROOT/testbed/tools/ig" && go list -m -f '{{.Dir}}' github.com/inspektor-gadget/inspektor-gadget)"
 [ -d "$IG_SRC/gadgets/trace_malloc" ] || (cd "$ROOT/testbed/tools/ig" && go mod download github.com/inspektor-gadget/inspektor-gadget)
@@ -31,11 +34,13 @@ if [ ! -f "$HEADERS/bpf/bpf_tracing.h" ]; then
   manifest="$ROOT/testbed/gadget/libbpf-headers/Cargo.toml"
   cargo fetch --locked --manifest-path "$manifest" >/dev/null
   version="$(sed -nE 's/^libbpf-sys = \{ version = "=([^"]+)".*/\1/p' "$manifest")"
-  crate="$(ls "${CARGO_HOME:-$HOME/.cargo}"/registry/cache/*/"libbpf-sys-$version.crate" | head -1)"
-  mkdir -p "$HEADERS/bpf"
-  tar -xzf "$crate" -C "$WORK" --wildcards "libbpf-sys-$version/libbpf/src/*.h"
-  cp "$WORK/libbpf-sys-$version/libbpf/src/"*.h "$HEADERS/bpf/"
-  rm -rf "$WORK/libbpf-sys-$version"
+  # The crate is named libbpf-sys-VERSION+vLIBBPF_VERSION.crate.
+  crate="$(find "${CARGO_HOME:-$HOME/.cargo}/registry/cache" -name "libbpf-sys-$version+*.crate" | head -1)"
+  [ -n "$crate" ] || { echo "gadget: cargo fetched no libbpf-sys $version" >&2; exit 1; }
+  mkdir -p "$HEADERS/bpf" "$WORK/crate"
+  tar -xzf "$crate" -C "$WORK/crate" --wildcards '*/libbpf/src/*.h'
+  cp "$WORK"/crate/*/libbpf/src/*.h "$HEADERS/bpf/"
+  rm -rf "$WORK/crate"
 fi
 
 # The shim: IG passes -I/usr/include/gadget/<arch>/; point it at the module's copy.
@@ -46,8 +51,9 @@ args=()
 for a in "\$@"; do args+=("\${a/#\/usr\/include\/gadget\//$IG_SRC/include/gadget/}"); done
 exec "$CLANG" -I "$HEADERS" -I "$IG_SRC/include" "\${args[@]}"
 SHIM
-ln -sf "$STRIP" "$WORK/shim/llvm-strip"
-chmod +x "$WORK/shim/clang"
+# A script, not a symlink: TechDocs refuses a tree with links leading out of it.
+printf '#!/bin/sh\nexec %s "$@"\n' "$STRIP" >"$WORK/shim/llvm-strip"
+chmod +x "$WORK/shim/clang" "$WORK/shim/llvm-strip"
 
 SRC="$WORK/trace_malloc"
 rm -rf "$SRC" && mkdir -p "$SRC"
