@@ -8,8 +8,12 @@ export {
   memleakPlugin,
   EntityMemleakCard,
   EntityMemleakContent,
+  MemleakFleetPage,
 } from './plugin';
 export { isMemleakAvailable } from './isMemleakAvailable';
 export { memleakApiRef, MemleakClient, describeMemleakError } from './api';
 export type { MemleakApi } from './api';
-export { rootRouteRef as memleakRouteRef } from './routes';
+export {
+  rootRouteRef as memleakRouteRef,
+  fleetRouteRef as memleakFleetRouteRef,
+} from './routes';

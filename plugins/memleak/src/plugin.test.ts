@@ -3,17 +3,25 @@ import {
   EntityMemleakContent,
   isMemleakAvailable,
   memleakApiRef,
+  memleakFleetRouteRef,
   memleakPlugin,
+  memleakRouteRef,
+  MemleakFleetPage,
 } from './index';
 
 describe('memleakPlugin', () => {
-  it('provides the memleak API and both entity extensions', () => {
+  it('provides the memleak API, both entity extensions and the fleet page', () => {
     expect(memleakPlugin.getId()).toBe('memleak');
     expect([...memleakPlugin.getApis()].map(f => f.api.id)).toEqual([
       memleakApiRef.id,
     ]);
     expect(EntityMemleakCard).toBeInstanceOf(Function);
     expect(EntityMemleakContent).toBeInstanceOf(Function);
+    expect(MemleakFleetPage).toBeInstanceOf(Function);
+    expect(memleakPlugin.routes).toEqual({
+      root: memleakRouteRef,
+      fleet: memleakFleetRouteRef,
+    });
   });
 });
 

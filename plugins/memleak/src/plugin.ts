@@ -7,7 +7,7 @@ import {
   fetchApiRef,
 } from '@backstage/core-plugin-api';
 import { memleakApiRef, MemleakClient } from './api';
-import { rootRouteRef } from './routes';
+import { fleetRouteRef, rootRouteRef } from './routes';
 
 /**
  * The memleak frontend plugin (legacy frontend system).
@@ -23,7 +23,7 @@ export const memleakPlugin = createPlugin({
         new MemleakClient({ discoveryApi, fetchApi }),
     }),
   ],
-  routes: { root: rootRouteRef },
+  routes: { root: rootRouteRef, fleet: fleetRouteRef },
 });
 
 /**
@@ -52,5 +52,18 @@ export const EntityMemleakContent = memleakPlugin.provide(
         m => m.EntityMemleakContent,
       ),
     mountPoint: rootRouteRef,
+  }),
+);
+
+/**
+ * Fleet page: every entity the backend can trace, with its latest verdict,
+ * growth rate and time to OOM, leaks first, filtered by owner.
+ * @public
+ */
+export const MemleakFleetPage = memleakPlugin.provide(
+  createRoutableExtension({
+    name: 'MemleakFleetPage',
+    component: () => import('./components/FleetPage').then(m => m.FleetPage),
+    mountPoint: fleetRouteRef,
   }),
 );

@@ -35,7 +35,7 @@ export function permissionAnswering(result: 'ALLOW' | 'DENY') {
 }
 
 /** The real client over the test app's fetch API, so msw sees real requests. */
-const WithRealClient = (props: { children: ReactNode }) => {
+export const WithRealClient = (props: { children: ReactNode }) => {
   const fetchApi = useApi(fetchApiRef);
   const { discoveryApi, client } = useMemo(() => {
     const discovery = mockApis.discovery({ baseUrl: BACKEND });

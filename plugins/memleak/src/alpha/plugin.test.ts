@@ -12,6 +12,8 @@ import memleakPluginDefault, {
   memleakApi,
   memleakEntityCard,
   memleakEntityContent,
+  memleakFleetPage,
+  memleakFleetRouteRef,
   memleakPlugin,
 } from '../alpha';
 import { memleakApiRef } from '../api';
@@ -23,6 +25,14 @@ describe('memleak plugin for the new frontend system', () => {
     expect(memleakPlugin.getExtension('api:memleak')).toBeDefined();
     expect(memleakPlugin.getExtension('entity-card:memleak')).toBeDefined();
     expect(memleakPlugin.getExtension('entity-content:memleak')).toBeDefined();
+    expect(memleakPlugin.getExtension('page:memleak')).toBeDefined();
+  });
+
+  it('adds the fleet page at /memleak', () => {
+    const tester = createExtensionTester(memleakFleetPage);
+    expect(tester.get(coreExtensionData.routePath)).toBe('/memleak');
+    expect(tester.get(coreExtensionData.routeRef)).toBe(memleakFleetRouteRef);
+    expect(tester.get(coreExtensionData.title)).toBe('Memory across services');
   });
 
   it('provides the memleak API', () => {
