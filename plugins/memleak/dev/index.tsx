@@ -14,6 +14,7 @@ import {
   EntityMemleakCard,
   EntityMemleakContent,
   isMemleakAvailable,
+  MemleakFleetPage,
   memleakPlugin,
 } from '../src';
 
@@ -64,6 +65,11 @@ createDevApp()
       icon={MemoryIcon}
     />,
   )
+  .addPage({
+    path: '/memleak',
+    title: 'Memory across services',
+    element: <MemleakFleetPage />,
+  })
   .addPage({
     path: '/catalog',
     title: 'Catalog',

@@ -16,7 +16,7 @@ import { OwnerFilter } from './OwnerFilter';
 
 /**
  * Every entity the backend can trace, leaks first, filtered by owner: by
- * default the signed-in user's groups.
+ * default the signed-in user's groups (everyone's when those own none).
  */
 export const FleetContent = () => {
   const fleet = useFleet();
@@ -43,8 +43,10 @@ export const FleetContent = () => {
   }
   if (!fleet.value || ownership.loading) return <Progress />;
   const own = ownership.value ?? [];
-  const filter = chosen ?? (own.length > 0 ? 'mine' : 'all');
   const items = fleet.value.items;
+  // The user's groups first; everyone's when their groups own nothing here.
+  const ownsSome = filterByOwner(items, 'mine', own).length > 0;
+  const filter = chosen ?? (ownsSome ? 'mine' : 'all');
   const owners = [
     ...new Set(items.flatMap(i => (i.ownerRef ? [i.ownerRef] : []))),
   ].sort();
@@ -58,6 +60,12 @@ export const FleetContent = () => {
           value={filter}
           onChange={setChosen}
         />
+        {!chosen && !ownsSome && items.length > 0 && (
+          <Typography variant="body2" color="textSecondary">
+            Your groups own no entity this backend can trace, so every owner’s
+            are listed.
+          </Typography>
+        )}
         {shown.length > 0 ? (
           <FleetTable items={shown} />
         ) : (

@@ -85,7 +85,9 @@ describe('FleetPage', () => {
     ).toHaveAttribute('href', '/catalog/default/component/leaker-c');
 
     const cart = screen.getByRole('row', { name: /^cart / });
-    expect(within(cart).getByText('growing in 0 of 2 pods; trace stopped')).toBeInTheDocument();
+    expect(
+      within(cart).getByText('growing in 0 of 2 pods; trace stopped'),
+    ).toBeInTheDocument();
   });
 
   it('lists every owner’s entities on request, untraced ones last', async () => {
@@ -123,9 +125,17 @@ describe('FleetPage', () => {
     ).not.toBeInTheDocument();
   });
 
-  it('says so when the user’s groups own nothing traceable', async () => {
+  it('lists every owner’s entities when the user’s groups own none, and says so', async () => {
     serveFleet();
     await renderFleet(['group:default/team-z']);
+    expect(await listed()).toHaveLength(6);
+    expect(screen.getByLabelText('Owner')).toHaveValue('all');
+    expect(
+      screen.getByText(
+        'Your groups own no entity this backend can trace, so every owner’s are listed.',
+      ),
+    ).toBeInTheDocument();
+    await userEvent.selectOptions(screen.getByLabelText('Owner'), 'My groups');
     expect(
       await screen.findByText(
         'No traceable entity has this owner. Choose “All owners” to see every one.',

@@ -1,6 +1,6 @@
 export { PodsTable } from './PodsTable';
 export { ReplicaSummary } from './ReplicaSummary';
 export { SetupHelp } from './SetupHelp';
-export { podRows, tracesPod } from './podRows';
+export { formatTimeToLimit, podRows, tracesPod } from './podRows';
 export type { PodRow } from './podRows';
 export { isSetupNotice, setupStates } from './setupStates';

@@ -74,15 +74,7 @@ describe('describeOutlook', () => {
 
   it('leaves out a range that rounds to nothing, and says now at the limit', () => {
     const at = (sec: number, soonestSec: number, latestSec: number) =>
-      formatTimeToLimit({
-        kind: 'hits-limit',
-        limitBytes: MIB,
-        currentBytes: 0,
-        growth,
-        sec,
-        soonestSec,
-        latestSec,
-      });
+      formatTimeToLimit({ sec, soonestSec, latestSec });
     expect(at(600, 590, 610)).toBe('~10 min');
     expect(at(0, 0, 0)).toBe('now');
   });

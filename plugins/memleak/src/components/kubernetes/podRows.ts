@@ -56,10 +56,12 @@ export function podRows(
   });
 }
 
-/** `~23 min (22–24 min)`: the time at this rate, and the range the data allows. */
-export function formatTimeToLimit(
-  outlook: Extract<OomOutlook, { kind: 'hits-limit' }>,
-): string {
+/** `~23 min (22 min–24 min)`: the time at this rate, and the range the data allows. */
+export function formatTimeToLimit(outlook: {
+  sec: number;
+  soonestSec: number;
+  latestSec: number;
+}): string {
   if (outlook.sec === 0) return 'now';
   const range = [outlook.soonestSec, outlook.latestSec].map(formatDuration);
   const spread = range[0] === range[1] ? '' : ` (${range.join('–')})`;
