@@ -1,5 +1,10 @@
 import type { HeapSnapshot } from '@internal/plugin-memleak-common';
-import { summarizeTimeline, toTimelinePoints } from './timeline';
+import {
+  describeLimit,
+  projectionToLimit,
+  summarizeTimeline,
+  toTimelinePoints,
+} from './timeline';
 
 const MIB = 1024 * 1024;
 const snap = (t: number, heapMiB: number, extra: Partial<HeapSnapshot> = {}) =>
@@ -49,5 +54,52 @@ describe('toTimelinePoints', () => {
         reportedMiB: undefined,
       },
     ]);
+  });
+});
+
+describe('the limit on the timeline', () => {
+  const growth = {
+    bytesPerSec: MIB / 8,
+    lowBytesPerSec: MIB / 10,
+    highBytesPerSec: MIB / 6,
+    points: 30,
+  };
+  const hits = (sec: number) => ({
+    kind: 'hits-limit' as const,
+    limitBytes: 256 * MIB,
+    currentBytes: 196 * MIB,
+    growth,
+    sec,
+    soonestSec: sec * 0.75,
+    latestSec: sec * 1.25,
+  });
+  const points = toTimelinePoints([snap(0, 0), snap(200, 25)]);
+
+  it('projects from the working set now to the limit, when that is near', () => {
+    // 60 MiB of headroom at 1 MiB / 8 s
+    expect(projectionToLimit(points, hits(480))).toEqual([
+      { x: 200, y: 196 },
+      { x: 680, y: 256 },
+    ]);
+  });
+
+  it('stops three spans of data ahead when the limit is far', () => {
+    expect(projectionToLimit(points, hits(48000))).toEqual([
+      { x: 200, y: 196 },
+      { x: 800, y: 196 + 600 / 8 },
+    ]);
+  });
+
+  it('says when the limit is hit, or why it is not', () => {
+    expect(describeLimit(256 * MIB, hits(1380))).toBe(
+      'At this rate, the 256 MiB memory limit is hit in ~23 min (17 min–29 min).',
+    );
+    expect(
+      describeLimit(256 * MIB, {
+        kind: 'not-growing',
+        limitBytes: 256 * MIB,
+        growth,
+      }),
+    ).toBe('The memory limit is 256 MiB; not growing.');
   });
 });

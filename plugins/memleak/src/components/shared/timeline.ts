@@ -97,14 +97,12 @@ export function projectionToLimit(
   const last = points[points.length - 1].t;
   const horizon = Math.max(last - first, 60) * 3;
   const ahead = Math.min(outlook.sec, horizon);
-  const fromMiB = outlook.currentBytes / MIB;
+  const from = outlook.currentBytes;
   return [
-    { x: last, y: round(fromMiB) },
+    { x: last, y: toMiB(from)! },
     {
-      x: round(last + ahead),
-      y: round(fromMiB + (outlook.growth.bytesPerSec * ahead) / MIB),
+      x: Math.round(last + ahead),
+      y: toMiB(from + outlook.growth.bytesPerSec * ahead)!,
     },
   ];
 }
-
-const round = (n: number) => Math.round(n * 100) / 100;
