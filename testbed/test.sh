@@ -48,16 +48,16 @@ timed_up() { # label
 
 mkdir -p "$LOGS"
 if [ "${1:-}" = down ]; then
-  check "down" bash -c "'$ROOT/testbed/testbed.sh' down >/dev/null"
+  check "down" bash -c "bash '$ROOT/testbed/testbed.sh' down >/dev/null"
   check "down leaves no process, network namespace or link" nothing_left
 else
   echo "testbed: starting from nothing"
   "${TB[@]}" down >/dev/null 2>&1
   check "nothing of the test bed runs before up" nothing_left
   check "up from nothing" timed_up up-cold
-  check "up twice says it is already up" bash -c "'$ROOT/testbed/testbed.sh' up | grep -q 'already up'"
-  check "status lists the nodes Ready" bash -c "'$ROOT/testbed/testbed.sh' status | grep -q 'memleak-node-1 *Ready'"
-  check "down" bash -c "'$ROOT/testbed/testbed.sh' down >/dev/null"
+  check "up twice says it is already up" bash -c "bash '$ROOT/testbed/testbed.sh' up | grep -q 'already up'"
+  check "status lists the nodes Ready" bash -c "bash '$ROOT/testbed/testbed.sh' status | grep -q 'memleak-node-1 *Ready'"
+  check "down" bash -c "bash '$ROOT/testbed/testbed.sh' down >/dev/null"
   check "down leaves no process, network namespace or link" nothing_left
   check "a second up after down" timed_up up-again
 fi
