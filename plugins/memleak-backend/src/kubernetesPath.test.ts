@@ -175,3 +175,58 @@ describe('what a trace may name', () => {
     expect(res.body.error.message).toMatch(/is not a pod of component:default\/leaker-c/);
   });
 });
+
+describe('faults in the middle of a trace', () => {
+  const testbedSh = require('node:path').resolve(
+    __dirname,
+    '../../../testbed/testbed.sh',
+  );
+  const tbctl = (...args: string[]) =>
+    require('node:child_process').execFileSync('bash', [testbedSh, ...args], {
+      stdio: 'pipe',
+    });
+
+  /** Starts a trace of the second pod and waits for its first data. */
+  async function traceWithData(): Promise<string> {
+    const start = await api
+      .post('/api/memleak/traces')
+      .send({ entityRef: REF, target: pods[1], durationSec: 300 });
+    expect(start.status).toBe(201);
+    await until(start.body.id, t => t.snapshots.some(s => s.allocs > 0), 60);
+    return start.body.id;
+  }
+
+  async function endsInterrupted(id: string, cause: RegExp) {
+    const seen = await until(id, t => t.status !== 'running', 60);
+    const last = seen[seen.length - 1];
+    expect(last.status).toBe('interrupted');
+    expect(last.snapshots.length).toBeGreaterThan(0);
+    expect(last.snapshots.some(s => s.allocs > 0)).toBe(true);
+    expect(last.notices.map(n => n.message).join(' ')).toMatch(cause);
+  }
+
+  it('the node\'s Inspektor Gadget dies: the trace ends interrupted, its samples kept', async () => {
+    const id = await traceWithData();
+    const node = (await report()).pods!.find(p => p.name === pods[1])!.node!;
+    tbctl('stop', `ig-${node}`);
+    try {
+      await endsInterrupted(id, /cut off/);
+    } finally {
+      tbctl('stop', `ig-relay-${node}`);
+      tbctl('start', `ig-${node}`);
+    }
+  });
+
+  it('the API server restarts: the port-forward drops and the trace ends interrupted', async () => {
+    const id = await traceWithData();
+    tbctl('stop', 'kube-apiserver');
+    try {
+      await endsInterrupted(id, /cut off/);
+    } finally {
+      tbctl('start', 'kube-apiserver');
+    }
+    // The cluster answers again: the report is whole.
+    const r = await report();
+    expect(r.pods!.length).toBe(2);
+  });
+});
