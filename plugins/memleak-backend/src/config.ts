@@ -67,7 +67,9 @@ function readKubernetesSettings(cfg: Config | undefined): KubernetesSettings {
   const version = g?.getOptionalString('version') ?? INSPEKTOR_GADGET_VERSION;
   const port = g?.getOptionalNumber('port') ?? 8080;
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new Error(`memleak.kubernetes.gadget.port must be a port number, got ${port}`);
+    throw new Error(
+      `memleak.kubernetes.gadget.port must be a port number, got ${port}`,
+    );
   }
   const clusterParams: KubernetesSettings['clusterParams'] = {};
   for (const c of cfg?.getOptionalConfigArray('clusters') ?? []) {

@@ -52,7 +52,10 @@ beforeAll(async () => {
   const cfg = testbedBackendConfig(tb);
   ({ backend, api } = await startMemleakBackend({
     entities: [LEAKER],
-    config: { kubernetes: cfg.kubernetes, backend: { server: cfg.backendServer } },
+    config: {
+      kubernetes: cfg.kubernetes,
+      backend: { server: cfg.backendServer },
+    },
     kubernetes: cfg.memleakKubernetes,
     trace: { maxConcurrent: 4 },
     plugins: [kubernetesPlugin],
@@ -91,7 +94,9 @@ describe('the report of a Kubernetes entity', () => {
   it('lists its pods with what each reports through pods/proxy', async () => {
     const r = await report();
     expect(r.mode).toBe('kubernetes');
-    expect(r.notices).toEqual([expect.objectContaining({ code: "metrics_unavailable" })]);
+    expect(r.notices).toEqual([
+      expect.objectContaining({ code: 'metrics_unavailable' }),
+    ]);
     expect(r.capability.available).toBe(true);
     expect(r.pods!.map(p => p.name).sort()).toEqual(pods);
     expect(new Set(r.pods!.map(p => p.node)).size).toBe(2);
@@ -172,7 +177,9 @@ describe('what a trace may name', () => {
       durationSec: 60,
     });
     expect(res.status).toBe(400);
-    expect(res.body.error.message).toMatch(/is not a pod of component:default\/leaker-c/);
+    expect(res.body.error.message).toMatch(
+      /is not a pod of component:default\/leaker-c/,
+    );
   });
 });
 
@@ -205,7 +212,7 @@ describe('faults in the middle of a trace', () => {
     expect(last.notices.map(n => n.message).join(' ')).toMatch(cause);
   }
 
-  it('the node\'s Inspektor Gadget dies: the trace ends interrupted, its samples kept', async () => {
+  it("the node's Inspektor Gadget dies: the trace ends interrupted, its samples kept", async () => {
     const id = await traceWithData();
     const node = (await report()).pods!.find(p => p.name === pods[1])!.node!;
     tbctl('stop', `ig-${node}`);

@@ -10,7 +10,10 @@ import { KubeconfigKubeApi } from '../kubernetes/KubeconfigKubeApi';
  */
 export const TESTBED_DIR =
   process.env.MEMLEAK_TESTBED_DIR ??
-  resolvePackagePath('@internal/plugin-memleak-backend', '../../.memleak/testbed');
+  resolvePackagePath(
+    '@internal/plugin-memleak-backend',
+    '../../.memleak/testbed',
+  );
 
 export interface Testbed {
   dir: string;
@@ -28,9 +31,14 @@ export interface Testbed {
 
 export async function testbed(): Promise<Testbed> {
   const file = (name: string) => path.join(TESTBED_DIR, name);
-  if (!fs.existsSync(file('backstage.token')) || !fs.existsSync(file('run/kube-apiserver.pid'))) {
+  if (
+    !fs.existsSync(file('backstage.token')) ||
+    !fs.existsSync(file('run/kube-apiserver.pid'))
+  ) {
     throw new Error(
-      `The test bed is not up (no ${file('run/kube-apiserver.pid')}): run \`sudo yarn testbed up\` first (testbed/README.md).`,
+      `The test bed is not up (no ${file(
+        'run/kube-apiserver.pid',
+      )}): run \`sudo yarn testbed up\` first (testbed/README.md).`,
     );
   }
   const port = process.env.MEMLEAK_TESTBED_APISERVER_PORT ?? '16443';
@@ -66,6 +74,15 @@ export async function leakerPods(tb: Testbed): Promise<PodList['items']> {
 /** The name the test bed's cluster has in the kubernetes plugin's config. */
 export const TESTBED_CLUSTER = 'testbed';
 
+/** What the test bed's cluster needs (testbed/README.md, "gadget params"). */
+export const TESTBED_GADGET_PARAMS = [
+  { name: 'operator.LocalManager.host', value: 'true' },
+  {
+    name: 'operator.oci.ebpf.pid',
+    value: '{pod.annotations.testbed.memleak.dev/host-pid}',
+  },
+];
+
 /**
  * Root config for a backend that reaches the test bed the way a platform
  * team's Backstage reaches its cluster: the kubernetes backend plugin with
@@ -97,16 +114,9 @@ export function testbedBackendConfig(tb: Testbed) {
       ],
     },
     memleakKubernetes: {
-      clusters: [{ name: TESTBED_CLUSTER, gadgetParams: TESTBED_GADGET_PARAMS }],
+      clusters: [
+        { name: TESTBED_CLUSTER, gadgetParams: TESTBED_GADGET_PARAMS },
+      ],
     },
   };
 }
-
-/** What the test bed's cluster needs (testbed/README.md, "gadget params"). */
-export const TESTBED_GADGET_PARAMS = [
-  { name: 'operator.LocalManager.host', value: 'true' },
-  {
-    name: 'operator.oci.ebpf.pid',
-    value: '{pod.annotations.testbed.memleak.dev/host-pid}',
-  },
-];

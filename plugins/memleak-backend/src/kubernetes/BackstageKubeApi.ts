@@ -9,6 +9,101 @@ import { KubeApi, kubeApiError, KubeApiError, KubeResponse } from './KubeApi';
 export const CLUSTER_HEADER = 'Backstage-Kubernetes-Cluster';
 const DEFAULT_TIMEOUT_MS = 10_000;
 
+class ProxiedKubeApi implements KubeApi {
+  constructor(
+    readonly cluster: string,
+    private readonly base: () => Promise<string>,
+    private readonly token: () => Promise<string>,
+  ) {}
+
+  private async headers(): Promise<Record<string, string>> {
+    return {
+      Authorization: `Bearer ${await this.token()}`,
+      [CLUSTER_HEADER]: this.cluster,
+    };
+  }
+
+  async request(
+    path: string,
+    init: { method?: string; body?: unknown; timeoutMs?: number } = {},
+  ): Promise<KubeResponse> {
+    const url = `${await this.base()}/proxy${path}`;
+    const headers = await this.headers();
+    if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+    try {
+      const res = await fetch(url, {
+        method: init.method ?? 'GET',
+        headers,
+        body: init.body === undefined ? undefined : JSON.stringify(init.body),
+        signal: AbortSignal.timeout(init.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+      });
+      return { status: res.status, text: () => res.text() };
+    } catch (error) {
+      throw new KubeApiError(
+        0,
+        `${init.method ?? 'GET'} ${path} on cluster ${
+          this.cluster
+        }: no answer (${(error as Error).message})`,
+      );
+    }
+  }
+
+  async webSocket(path: string, protocols: string[]): Promise<WebSocket> {
+    const url = `${(await this.base()).replace(/^http/, 'ws')}/proxy${path}`;
+    return openWebSocket(
+      url,
+      protocols,
+      { headers: await this.headers() },
+      this.cluster,
+      path,
+    );
+  }
+}
+
+/** Opens a WebSocket, paused; a refused upgrade rejects with the server's answer. */
+export function openWebSocket(
+  url: string,
+  protocols: string[],
+  options: WebSocket.ClientOptions,
+  cluster: string,
+  path: string,
+): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(url, protocols, {
+      handshakeTimeout: DEFAULT_TIMEOUT_MS,
+      ...options,
+    });
+    // Paused until the caller listens: the server speaks first (a
+    // port-forward names its port at once), and nothing may be lost.
+    ws.once('open', () => {
+      ws.pause();
+      resolve(ws);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      let body = '';
+      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      res.on('end', () =>
+        reject(
+          kubeApiError(
+            `WebSocket ${path} on cluster ${cluster}`,
+            res.statusCode ?? 0,
+            body,
+          ),
+        ),
+      );
+      res.on('error', () => undefined);
+    });
+    ws.once('error', error =>
+      reject(
+        new KubeApiError(
+          0,
+          `WebSocket ${path} on cluster ${cluster}: ${error.message}`,
+        ),
+      ),
+    );
+  });
+}
+
 /**
  * Reaches clusters through `@backstage/plugin-kubernetes-backend`'s proxy,
  * with a plugin-to-plugin token: the kubernetes plugin adds the cluster's
@@ -57,95 +152,10 @@ export class BackstageKubernetes {
   }
 
   api(cluster: string): KubeApi {
-    return new ProxiedKubeApi(cluster, () => this.base(), () => this.token());
-  }
-}
-
-class ProxiedKubeApi implements KubeApi {
-  constructor(
-    readonly cluster: string,
-    private readonly base: () => Promise<string>,
-    private readonly token: () => Promise<string>,
-  ) {}
-
-  private async headers(): Promise<Record<string, string>> {
-    return {
-      Authorization: `Bearer ${await this.token()}`,
-      [CLUSTER_HEADER]: this.cluster,
-    };
-  }
-
-  async request(
-    path: string,
-    init: { method?: string; body?: unknown; timeoutMs?: number } = {},
-  ): Promise<KubeResponse> {
-    const url = `${await this.base()}/proxy${path}`;
-    const headers = await this.headers();
-    if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-    try {
-      const res = await fetch(url, {
-        method: init.method ?? 'GET',
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(init.timeoutMs ?? DEFAULT_TIMEOUT_MS),
-      });
-      return { status: res.status, text: () => res.text() };
-    } catch (error) {
-      throw new KubeApiError(
-        0,
-        `${init.method ?? 'GET'} ${path} on cluster ${this.cluster}: no answer (${
-          (error as Error).message
-        })`,
-      );
-    }
-  }
-
-  async webSocket(path: string, protocols: string[]): Promise<WebSocket> {
-    const url = `${(await this.base()).replace(/^http/, 'ws')}/proxy${path}`;
-    return openWebSocket(url, protocols, { headers: await this.headers() }, this.cluster, path);
-  }
-}
-
-/** Opens a WebSocket, paused; a refused upgrade rejects with the server's answer. */
-export function openWebSocket(
-  url: string,
-  protocols: string[],
-  options: WebSocket.ClientOptions,
-  cluster: string,
-  path: string,
-): Promise<WebSocket> {
-  return new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, protocols, {
-      handshakeTimeout: DEFAULT_TIMEOUT_MS,
-      ...options,
-    });
-    // Paused until the caller listens: the server speaks first (a
-    // port-forward names its port at once), and nothing may be lost.
-    ws.once('open', () => {
-      ws.pause();
-      resolve(ws);
-    });
-    ws.once('unexpected-response', (_req, res) => {
-      let body = '';
-      res.on('data', (c: Buffer) => (body += c.toString('utf8')));
-      res.on('end', () =>
-        reject(
-          kubeApiError(
-            `WebSocket ${path} on cluster ${cluster}`,
-            res.statusCode ?? 0,
-            body,
-          ),
-        ),
-      );
-      res.on('error', () => undefined);
-    });
-    ws.once('error', error =>
-      reject(
-        new KubeApiError(
-          0,
-          `WebSocket ${path} on cluster ${cluster}: ${error.message}`,
-        ),
-      ),
+    return new ProxiedKubeApi(
+      cluster,
+      () => this.base(),
+      () => this.token(),
     );
-  });
+  }
 }

@@ -74,7 +74,11 @@ export async function getJson<T>(
   const res = await api.request(path, { timeoutMs });
   const text = await res.text();
   if (res.status < 200 || res.status >= 300) {
-    throw kubeApiError(`GET ${path} on cluster ${api.cluster}`, res.status, text);
+    throw kubeApiError(
+      `GET ${path} on cluster ${api.cluster}`,
+      res.status,
+      text,
+    );
   }
   return JSON.parse(text) as T;
 }

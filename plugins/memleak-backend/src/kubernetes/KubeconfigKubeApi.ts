@@ -26,7 +26,10 @@ export class KubeconfigKubeApi implements KubeApi {
     this.server = cluster.server.replace(/\/$/, '');
   }
 
-  static async load(file: string, context?: string): Promise<KubeconfigKubeApi> {
+  static async load(
+    file: string,
+    context?: string,
+  ): Promise<KubeconfigKubeApi> {
     // An ES module: loaded the way the kubernetes backend plugin loads it.
     const { KubeConfig } = await import('@kubernetes/client-node');
     const kc = new KubeConfig();
@@ -57,7 +60,8 @@ export class KubeconfigKubeApi implements KubeApi {
   ): Promise<KubeResponse> {
     const url = new URL(this.server + path);
     const opts = await this.options();
-    const body = init.body === undefined ? undefined : JSON.stringify(init.body);
+    const body =
+      init.body === undefined ? undefined : JSON.stringify(init.body);
     const what = `${init.method ?? 'GET'} ${path} on cluster ${this.cluster}`;
     return new Promise((resolve, reject) => {
       const lib = url.protocol === 'http:' ? http : https;
@@ -80,11 +84,15 @@ export class KubeconfigKubeApi implements KubeApi {
             const text = Buffer.concat(chunks).toString('utf8');
             resolve({ status: res.statusCode ?? 0, text: async () => text });
           });
-          res.on('error', e => reject(new KubeApiError(0, `${what}: ${e.message}`)));
+          res.on('error', e =>
+            reject(new KubeApiError(0, `${what}: ${e.message}`)),
+          );
         },
       );
       req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', e => reject(new KubeApiError(0, `${what}: no answer (${e.message})`)));
+      req.on('error', e =>
+        reject(new KubeApiError(0, `${what}: no answer (${e.message})`)),
+      );
       req.end(body);
     });
   }

@@ -73,7 +73,10 @@ export async function openPortForward(
 /** A KubeApiError as the notice a user can act on (RBAC, unreachable). */
 export function clusterError(error: unknown, cluster: string): SourceError {
   if (error instanceof SourceError) return error;
-  if (error instanceof KubeApiError && (error.status === 401 || error.status === 403)) {
+  if (
+    error instanceof KubeApiError &&
+    (error.status === 401 || error.status === 403)
+  ) {
     return new SourceError({
       level: 'error',
       code: 'rbac_denied',
@@ -83,6 +86,8 @@ export function clusterError(error: unknown, cluster: string): SourceError {
   return new SourceError({
     level: 'error',
     code: 'cluster_unreachable',
-    message: `${(error as Error).message}. Check that cluster ${cluster} is up and reachable from the Backstage backend.`,
+    message: `${
+      (error as Error).message
+    }. Check that cluster ${cluster} is up and reachable from the Backstage backend.`,
   });
 }

@@ -9,6 +9,11 @@ const ERROR_CHANNEL = 1;
 /** Each channel's first two bytes from the server name its port (uint16 LE). */
 const PORT_PREFIX_BYTES = 2;
 
+/** The port-forward ended abnormally; the message is what the server said. */
+export class PortForwardError extends Error {
+  readonly name = 'PortForwardError';
+}
+
 /**
  * A pod port-forward (`pods/portforward?ports=P` over WebSocket) as a byte
  * stream. Every message carries a channel byte: channel 0 is the data of the
@@ -24,7 +29,9 @@ export function portForwardStream(ws: WebSocket): Duplex {
   const stream = new Duplex({
     write(chunk: Buffer, _encoding, callback) {
       if (ws.readyState !== ws.OPEN) {
-        callback(new PortForwardError(errorText.trim() || 'port-forward closed'));
+        callback(
+          new PortForwardError(errorText.trim() || 'port-forward closed'),
+        );
         return;
       }
       const frame = Buffer.allocUnsafe(chunk.length + 1);
@@ -72,7 +79,9 @@ export function portForwardStream(ws: WebSocket): Duplex {
     } else if (code !== 1000 && code !== 1005) {
       stream.destroy(
         new PortForwardError(
-          `port-forward closed (WebSocket ${code}${reason.length ? `: ${reason}` : ''})`,
+          `port-forward closed (WebSocket ${code}${
+            reason.length ? `: ${reason}` : ''
+          })`,
         ),
       );
     } else {
@@ -83,9 +92,4 @@ export function portForwardStream(ws: WebSocket): Duplex {
     stream.destroy(new PortForwardError(error.message)),
   );
   return stream;
-}
-
-/** The port-forward ended abnormally; the message is what the server said. */
-export class PortForwardError extends Error {
-  readonly name = 'PortForwardError';
 }

@@ -10,7 +10,11 @@ import { PORT_FORWARD_PROTOCOL } from './portForward';
  * the same client code the plugin uses.
  */
 
-const GADGET = { namespace: 'gadget', labelSelector: 'k8s-app=gadget', port: 8080 };
+const GADGET = {
+  namespace: 'gadget',
+  labelSelector: 'k8s-app=gadget',
+  port: 8080,
+};
 
 let tb: Testbed;
 let leaker: string;
@@ -18,7 +22,8 @@ let leaker: string;
 beforeAll(async () => {
   tb = await testbed();
   const pods = await leakerPods(tb);
-  if (pods.length === 0) throw new Error('the test bed has no Running leaker pod');
+  if (pods.length === 0)
+    throw new Error('the test bed has no Running leaker pod');
   leaker = pods[0].metadata.name;
 });
 
@@ -29,10 +34,18 @@ async function status(api: KubeApi, path: string, method = 'GET') {
 
 describe('as the Backstage ServiceAccount, the API server allows', () => {
   it('listing and getting pods in memleak-demo', async () => {
-    const list = await status(tb.backstage, '/api/v1/namespaces/memleak-demo/pods');
+    const list = await status(
+      tb.backstage,
+      '/api/v1/namespaces/memleak-demo/pods',
+    );
     expect(list.status).toBe(200);
-    expect(JSON.parse(list.body).items.map((p: any) => p.metadata.name)).toContain(leaker);
-    const one = await status(tb.backstage, `/api/v1/namespaces/memleak-demo/pods/${leaker}`);
+    expect(
+      JSON.parse(list.body).items.map((p: any) => p.metadata.name),
+    ).toContain(leaker);
+    const one = await status(
+      tb.backstage,
+      `/api/v1/namespaces/memleak-demo/pods/${leaker}`,
+    );
     expect(one.status).toBe(200);
   });
 
@@ -42,7 +55,10 @@ describe('as the Backstage ServiceAccount, the API server allows', () => {
       `/api/v1/namespaces/memleak-demo/pods/${leaker}:8080/proxy/health`,
     );
     expect(res.status).toBe(200);
-    expect(JSON.parse(res.body)).toMatchObject({ status: 'healthy', mode: 'leak' });
+    expect(JSON.parse(res.body)).toMatchObject({
+      status: 'healthy',
+      mode: 'leak',
+    });
   });
 
   it("GET pods/proxy to the leaker's /metrics: its own Prometheus text", async () => {
@@ -123,6 +139,8 @@ describe('as the Backstage ServiceAccount, the API server refuses (403)', () => 
       e => e,
     );
     expect(error?.notice?.code).toBe('rbac_denied');
-    expect(error.message).toMatch(/cannot (get|create) resource "pods\/portforward"/);
+    expect(error.message).toMatch(
+      /cannot (get|create) resource "pods\/portforward"/,
+    );
   });
 });

@@ -88,7 +88,10 @@ export class LocalTargets implements EntityTargets {
     };
   }
 
-  async prepare(entity: Entity, name: string | undefined): Promise<PreparedTrace[]> {
+  async prepare(
+    entity: Entity,
+    name: string | undefined,
+  ): Promise<PreparedTrace[]> {
     const entityRef = stringifyEntityRef(entity);
     const targets = this.forEntity(entityRef);
     const target = name ? targets.find(t => t.name === name) : targets[0];

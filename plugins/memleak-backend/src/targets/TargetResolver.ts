@@ -27,6 +27,6 @@ export class TargetResolver {
     if (KubernetesTargets.appliesTo(entity)) {
       return 'The entity has Kubernetes annotations, but this backend has no access to clusters: install @backstage/plugin-kubernetes-backend and configure kubernetes.clusterLocatorMethods.';
     }
-    return 'Add a backstage.io/kubernetes-id (or backstage.io/kubernetes-label-selector) annotation so the entity\'s pods can be found, or list it in memleak.localTargets (a process on the backend host).';
+    return "Add a backstage.io/kubernetes-id (or backstage.io/kubernetes-label-selector) annotation so the entity's pods can be found, or list it in memleak.localTargets (a process on the backend host).";
   }
 }

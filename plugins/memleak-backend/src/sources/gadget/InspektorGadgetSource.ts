@@ -4,24 +4,13 @@ import { HeapLedger } from '../../ledger';
 import { AllocationSource, LedgerSnapshot, SourceError } from '../types';
 import { GadgetClient, GadgetRun } from './GadgetClient';
 import { GrpcError } from './grpc';
-import {
-  DATASOURCE_ARRAY,
-  decodeGadgetInfo,
-  decodeRecords,
-  EVENT_DATA,
-  EVENT_GADGET_INFO,
-  EVENT_LOG_SHIFT,
-  GadgetEvent,
-  InfoResponse,
-} from './protocol';
-import { TraceMallocFeeder } from './traceMalloc';
+import { GadgetEventReader } from './GadgetEventReader';
+import { InfoResponse } from './protocol';
 
 type SourceNotice = Omit<Notice, 'at'>;
 
 /** logrus' warning level: "lost N samples" is a warning. */
 const LOG_LEVEL_WARN = 3;
-const LOST_SAMPLES = /lost (\d+) samples/;
-const STACK_LOST = /stack with ID (\d+) is lost/;
 
 export interface InspektorGadgetSourceOptions {
   target: TraceTarget;
@@ -54,12 +43,11 @@ export class InspektorGadgetSource implements AllocationSource {
   info?: InfoResponse;
   private notices: SourceNotice[] = [];
   private readonly ledger: HeapLedger;
+  private readonly reader: GadgetEventReader;
   private client?: GadgetClient;
   private run?: GadgetRun;
-  private feeders = new Map<number, TraceMallocFeeder>();
   private stopping = false;
   private resolveEnded!: (notice: SourceNotice) => void;
-  private stacksLost = 0;
   /** Resolves when the consume loop finishes, however it finishes. */
   private consumed: Promise<void> = Promise.resolve();
 
@@ -68,6 +56,7 @@ export class InspektorGadgetSource implements AllocationSource {
     this.ledger = new HeapLedger({
       maxLiveAllocations: options.maxLiveAllocations,
     });
+    this.reader = new GadgetEventReader(this.ledger, options.image);
     this.ended = new Promise(resolve => (this.resolveEnded = resolve));
   }
 
@@ -82,9 +71,9 @@ export class InspektorGadgetSource implements AllocationSource {
         : new SourceError({
             level: 'error',
             code: 'attach_failed',
-            message: `Could not reach Inspektor Gadget for ${this.target.label}: ${
-              (error as Error).message
-            }`,
+            message: `Could not reach Inspektor Gadget for ${
+              this.target.label
+            }: ${(error as Error).message}`,
           });
     }
     this.client = await GadgetClient.connect(stream).catch(error => {
@@ -106,7 +95,9 @@ export class InspektorGadgetSource implements AllocationSource {
     const started = new Promise<void>((resolve, reject) => {
       this.consumed = this.consume(resolve).then(
         () => {
-          reject(this.attachError(new Error('the gadget ended before it started')));
+          reject(
+            this.attachError(new Error('the gadget ended before it started')),
+          );
           this.finish();
         },
         error => {
@@ -150,7 +141,9 @@ export class InspektorGadgetSource implements AllocationSource {
     this.stopping = true;
     this.run?.stop();
     // The server answers a stop by ending the stream; don't wait forever.
-    const bounded = new Promise<void>(resolve => setTimeout(resolve, 5000).unref());
+    const bounded = new Promise<void>(resolve =>
+      setTimeout(resolve, 5000).unref(),
+    );
     await Promise.race([this.consumed.catch(() => undefined), bounded]);
     this.run?.cancel();
     this.client?.close();
@@ -164,82 +157,13 @@ export class InspektorGadgetSource implements AllocationSource {
 
   /** Counts of what was decoded, for tests and benchmarks. */
   get stats() {
-    let records = 0;
-    for (const f of this.feeders.values()) records += f.records;
-    return { records, stacksLost: this.stacksLost, ...this.ledger.stats };
+    return { ...this.reader.stats, ...this.ledger.stats };
   }
 
   private async consume(onStarted: () => void): Promise<void> {
     for await (const event of this.run!.events()) {
-      this.ledger.noteSeq(event.seq);
-      if (event.type === EVENT_DATA) {
-        this.onData(event);
-      } else if (event.type === EVENT_GADGET_INFO) {
-        this.onGadgetInfo(event);
-        onStarted();
-      } else if (event.type >> EVENT_LOG_SHIFT) {
-        this.onLog(event.type >> EVENT_LOG_SHIFT, Buffer.from(event.payload).toString('utf8'));
-      }
-    }
-  }
-
-  private onGadgetInfo(event: GadgetEvent): void {
-    const info = decodeGadgetInfo(event.payload);
-    this.feeders.clear();
-    for (const ds of info.dataSources) {
-      if (TraceMallocFeeder.matches(ds)) {
-        this.feeders.set(ds.id, new TraceMallocFeeder(ds, this.ledger));
-      }
-    }
-    if (this.feeders.size === 0) {
-      throw new Error(
-        `${this.options.image} has no trace_malloc data source (got ${info.dataSources
-          .map(d => d.name)
-          .join(', ')}); is the image a trace_malloc build?`,
-      );
-    }
-    this.arrays = new Set(
-      info.dataSources.filter(d => d.type === DATASOURCE_ARRAY).map(d => d.id),
-    );
-  }
-
-  private arrays = new Set<number>();
-
-  private onData(event: GadgetEvent): void {
-    const feeder = this.feeders.get(event.dataSourceID);
-    if (!feeder) return;
-    for (const record of decodeRecords(
-      event.payload,
-      this.arrays.has(event.dataSourceID),
-    )) {
-      feeder.feed(record);
-    }
-  }
-
-  private onLog(level: number, text: string): void {
-    const lost = LOST_SAMPLES.exec(text);
-    if (lost) {
-      this.ledger.addLost(Number(lost[1]));
-      return;
-    }
-    if (STACK_LOST.test(text)) {
-      if (this.stacksLost++ === 0) {
-        this.notices.push({
-          level: 'warning',
-          code: 'stacks_lost',
-          message:
-            "Inspektor Gadget's stack map is full: some allocations have no stack (they still count toward growth).",
-        });
-      }
-      return;
-    }
-    // logrus: 0 panic, 1 fatal, 2 error, 3 warning
-    if (level <= 2) {
-      this.notices.push({
-        level: 'warning',
-        code: 'source_error',
-        message: `Inspektor Gadget: ${text}`,
-      });
+      if (this.reader.accept(event) === 'info') onStarted();
+      this.notices.push(...this.reader.drainNotices());
     }
   }
 

@@ -11,6 +11,53 @@ export type StringReader = (payload: Buffer[]) => string | undefined;
 
 const TWO_POW_32 = 2 ** 32;
 
+type ReadMethod =
+  | 'readUInt8'
+  | 'readInt8'
+  | 'readUInt16LE'
+  | 'readUInt16BE'
+  | 'readInt16LE'
+  | 'readInt16BE'
+  | 'readUInt32LE'
+  | 'readUInt32BE'
+  | 'readInt32LE'
+  | 'readInt32BE';
+
+/** Width and [little-endian, big-endian] Buffer method of each integer kind up to 32 bits. */
+const SMALL_INTS: Partial<
+  Record<FieldKind, [number, [ReadMethod, ReadMethod]]>
+> = {
+  [FieldKind.Bool]: [1, ['readUInt8', 'readUInt8']],
+  [FieldKind.Uint8]: [1, ['readUInt8', 'readUInt8']],
+  [FieldKind.Int8]: [1, ['readInt8', 'readInt8']],
+  [FieldKind.Uint16]: [2, ['readUInt16LE', 'readUInt16BE']],
+  [FieldKind.Int16]: [2, ['readInt16LE', 'readInt16BE']],
+  [FieldKind.Uint32]: [4, ['readUInt32LE', 'readUInt32BE']],
+  [FieldKind.Int32]: [4, ['readInt32LE', 'readInt32BE']],
+};
+
+/**
+ * A 64-bit integer as two 32-bit reads: exact below 2^53 (addresses,
+ * sizes); nanosecond timestamps keep ~0.2 µs, more than a trace needs.
+ */
+function int64Reader(
+  p: number,
+  o: number,
+  bigEndian: boolean,
+  signed: boolean,
+): NumberReader {
+  const [hiOff, loOff] = bigEndian ? [o, o + 4] : [o + 4, o];
+  return pl => {
+    const b = pl[p];
+    if (!b || b.length < o + 8) return undefined;
+    let hi: number;
+    if (signed) hi = bigEndian ? b.readInt32BE(hiOff) : b.readInt32LE(hiOff);
+    else hi = bigEndian ? b.readUInt32BE(hiOff) : b.readUInt32LE(hiOff);
+    const lo = bigEndian ? b.readUInt32BE(loOff) : b.readUInt32LE(loOff);
+    return hi * TWO_POW_32 + lo;
+  };
+}
+
 /**
  * Reads records of one data source by the field layout its GadgetInfo
  * announced: fixed-size fields at `offs` within `payload[payloadIndex]`, and
@@ -48,65 +95,26 @@ export class DataSourceDecoder {
     const f = this.require(fullName);
     const { payloadIndex: p, offs: o } = f;
     const be = this.bigEndian;
-    const ok = (b: Buffer | undefined, n: number) => b && b.length >= o + n;
-    switch (f.kind) {
-      case FieldKind.Bool:
-      case FieldKind.Uint8:
-        return pl => (ok(pl[p], 1) ? pl[p][o] : undefined);
-      case FieldKind.Int8:
-        return pl => (ok(pl[p], 1) ? pl[p].readInt8(o) : undefined);
-      case FieldKind.Uint16:
-        return pl =>
-          ok(pl[p], 2)
-            ? be
-              ? pl[p].readUInt16BE(o)
-              : pl[p].readUInt16LE(o)
-            : undefined;
-      case FieldKind.Int16:
-        return pl =>
-          ok(pl[p], 2)
-            ? be
-              ? pl[p].readInt16BE(o)
-              : pl[p].readInt16LE(o)
-            : undefined;
-      case FieldKind.Uint32:
-        return pl =>
-          ok(pl[p], 4)
-            ? be
-              ? pl[p].readUInt32BE(o)
-              : pl[p].readUInt32LE(o)
-            : undefined;
-      case FieldKind.Int32:
-        return pl =>
-          ok(pl[p], 4)
-            ? be
-              ? pl[p].readInt32BE(o)
-              : pl[p].readInt32LE(o)
-            : undefined;
-      case FieldKind.Uint64:
-      case FieldKind.Int64: {
-        // Two 32-bit reads: exact below 2^53 (addresses, sizes); nanosecond
-        // timestamps keep ~0.2 µs, more than a trace needs.
-        const signed = f.kind === FieldKind.Int64;
-        return pl => {
-          const b = pl[p];
-          if (!ok(b, 8)) return undefined;
-          const hi = be
-            ? signed
-              ? b.readInt32BE(o)
-              : b.readUInt32BE(o)
-            : signed
-            ? b.readInt32LE(o + 4)
-            : b.readUInt32LE(o + 4);
-          const lo = be ? b.readUInt32BE(o + 4) : b.readUInt32LE(o);
-          return hi * TWO_POW_32 + lo;
-        };
-      }
-      default:
-        throw new Error(
-          `field ${fullName} is of kind ${FieldKind[f.kind] ?? f.kind}, not an integer`,
-        );
+    if (f.kind === FieldKind.Uint64 || f.kind === FieldKind.Int64) {
+      return int64Reader(p, o, be, f.kind === FieldKind.Int64);
     }
+    const read = SMALL_INTS[f.kind as FieldKind];
+    if (!read) {
+      throw new Error(
+        `field ${fullName} is of kind ${
+          FieldKind[f.kind] ?? f.kind
+        }, not an integer`,
+      );
+    }
+    const [width, method] = read;
+    const get = Buffer.prototype[be ? method[1] : method[0]] as (
+      this: Buffer,
+      offset: number,
+    ) => number;
+    return pl => {
+      const b = pl[p];
+      return b && b.length >= o + width ? get.call(b, o) : undefined;
+    };
   }
 
   /** A string field: a C string in the record, or a whole payload element. */
@@ -119,7 +127,9 @@ export class DataSourceDecoder {
       f.kind !== FieldKind.Bytes
     ) {
       throw new Error(
-        `field ${fullName} is of kind ${FieldKind[f.kind] ?? f.kind}, not a string`,
+        `field ${fullName} is of kind ${
+          FieldKind[f.kind] ?? f.kind
+        }, not a string`,
       );
     }
     return pl => {

@@ -112,7 +112,11 @@ export class KubernetesTargets implements EntityTargets {
           return list.items.map(pod => ({
             api,
             pod,
-            info: describePod(cluster, pod, tracedContainer(pod, wantedContainer)),
+            info: describePod(
+              cluster,
+              pod,
+              tracedContainer(pod, wantedContainer),
+            ),
           }));
         } catch (error) {
           notices.push(clusterError(error, cluster).notice);
@@ -135,8 +139,14 @@ export class KubernetesTargets implements EntityTargets {
           podProxyPath(info, port, path);
         const fetchImpl = kubeFetch(api);
         const [health, ready, memory, workingSet] = await Promise.all([
-          checkEndpoint(proxy(settings.healthPort, settings.healthPath), fetchImpl),
-          checkEndpoint(proxy(settings.healthPort, settings.readyPath), fetchImpl),
+          checkEndpoint(
+            proxy(settings.healthPort, settings.healthPath),
+            fetchImpl,
+          ),
+          checkEndpoint(
+            proxy(settings.healthPort, settings.readyPath),
+            fetchImpl,
+          ),
           readReportedMemory(
             proxy(settings.metricsPort, settings.metricsPath),
             settings.memoryMetric,
@@ -159,10 +169,13 @@ export class KubernetesTargets implements EntityTargets {
         level: 'info',
         code: 'metrics_unavailable',
         message:
-          'The cluster serves no metrics.k8s.io, so containers\' working sets are not shown; health, metrics and traces work. Install metrics-server to see them.',
+          "The cluster serves no metrics.k8s.io, so containers' working sets are not shown; health, metrics and traces work. Install metrics-server to see them.",
       });
     }
-    const capability = this.capability(pods.map(p => p.info), notices);
+    const capability = this.capability(
+      pods.map(p => p.info),
+      notices,
+    );
     return {
       mode: 'kubernetes',
       reported,
@@ -214,7 +227,9 @@ export class KubernetesTargets implements EntityTargets {
       }
       if (chosen[0].info.phase !== 'Running') {
         throw new InputError(
-          `pod ${label(chosen[0].info)} is ${chosen[0].info.phase ?? 'not running'}; only a Running pod can be traced`,
+          `pod ${label(chosen[0].info)} is ${
+            chosen[0].info.phase ?? 'not running'
+          }; only a Running pod can be traced`,
         );
       }
       chosen = chosen.slice(0, 1);
@@ -270,8 +285,14 @@ export class KubernetesTargets implements EntityTargets {
       source,
       context: {
         rssBytes: async () =>
-          (await workingSetBytes(api, info.namespace, info.name, info.container))
-            .bytes,
+          (
+            await workingSetBytes(
+              api,
+              info.namespace,
+              info.name,
+              info.container,
+            )
+          ).bytes,
         reportedBytes: async () =>
           (
             await readReportedMemory(
@@ -287,18 +308,21 @@ export class KubernetesTargets implements EntityTargets {
 
 /** The API server path of a pod's own HTTP endpoint, through `pods/proxy`. */
 function podProxyPath(p: PodTarget, port: number, path: string): string {
-  return `/api/v1/namespaces/${encodeURIComponent(p.namespace)}/pods/${encodeURIComponent(
-    p.name,
-  )}:${port}/proxy${path}`;
+  return `/api/v1/namespaces/${encodeURIComponent(
+    p.namespace,
+  )}/pods/${encodeURIComponent(p.name)}:${port}/proxy${path}`;
 }
 
 /** `cluster/namespace/pod` names a pod unambiguously; `namespace/pod` and `pod` also match. */
 function matchesTarget(p: PodTarget, target: string): boolean {
   const parts = target.split('/');
   if (parts.length === 1) return p.name === parts[0];
-  if (parts.length === 2) return p.namespace === parts[0] && p.name === parts[1];
+  if (parts.length === 2)
+    return p.namespace === parts[0] && p.name === parts[1];
   if (parts.length === 3) {
-    return p.cluster === parts[0] && p.namespace === parts[1] && p.name === parts[2];
+    return (
+      p.cluster === parts[0] && p.namespace === parts[1] && p.name === parts[2]
+    );
   }
   return false;
 }

@@ -2,7 +2,8 @@ import type { PodTarget } from '@internal/plugin-memleak-common';
 import { SourceError } from '../../sources/types';
 import type { PodObject } from './pods';
 
-const PLACEHOLDER = /\{(pod\.name|pod\.namespace|pod\.node|container|pod\.annotations\.[^{}]+|pod\.labels\.[^{}]+)\}/g;
+const PLACEHOLDER =
+  /\{(pod\.name|pod\.namespace|pod\.node|container|pod\.annotations\.[^{}]+|pod\.labels\.[^{}]+)\}/g;
 
 /**
  * The gadget params of one pod's trace: Inspektor Gadget's KubeManager picks
@@ -38,7 +39,11 @@ export function gadgetParamsFor(
   return params;
 }
 
-function lookup(pod: PodObject, info: PodTarget, key: string): string | undefined {
+function lookup(
+  pod: PodObject,
+  info: PodTarget,
+  key: string,
+): string | undefined {
   if (key === 'pod.name') return info.name;
   if (key === 'pod.namespace') return info.namespace;
   if (key === 'pod.node') return info.node;

@@ -14,7 +14,8 @@ export function kubeFetch(api: KubeApi): Fetch {
     const text = await res.text();
     if (res.status >= 400) {
       const status = apiServerStatus(text);
-      if (status) throw new Error(`${status} (HTTP ${res.status} from the API server)`);
+      if (status)
+        throw new Error(`${status} (HTTP ${res.status} from the API server)`);
     }
     void init;
     return new Response(text, { status: res.status });

@@ -27,7 +27,11 @@ export interface PodObject {
       name: string;
       restartCount?: number;
       lastState?: {
-        terminated?: { reason?: string; exitCode?: number; finishedAt?: string };
+        terminated?: {
+          reason?: string;
+          exitCode?: number;
+          finishedAt?: string;
+        };
       };
     }>;
   };
@@ -55,9 +59,10 @@ const DECIMAL_SUFFIX: Record<string, number> = {
 /** A Kubernetes quantity (`256Mi`, `1G`, `1e9`, `500m`) in base units; undefined if malformed. */
 export function parseQuantity(q: string | undefined): number | undefined {
   if (!q) return undefined;
-  const m = /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/.exec(
-    q.trim(),
-  );
+  const m =
+    /^([+-]?[0-9.]+(?:[eE][+-]?[0-9]+)?)(Ki|Mi|Gi|Ti|Pi|Ei|m|k|M|G|T|P|E)?$/.exec(
+      q.trim(),
+    );
   if (!m) return undefined;
   const n = Number(m[1]);
   const unit = m[2] ?? '';
@@ -82,8 +87,9 @@ export function describePod(
     .map(s => s.lastState?.terminated)
     .filter((t): t is NonNullable<typeof t> => Boolean(t))
     .sort((a, b) => (b.finishedAt ?? '').localeCompare(a.finishedAt ?? ''))[0];
-  const resources = pod.spec.containers.find(c => c.name === container)
-    ?.resources;
+  const resources = pod.spec.containers.find(
+    c => c.name === container,
+  )?.resources;
   return {
     name: pod.metadata.name,
     cluster,

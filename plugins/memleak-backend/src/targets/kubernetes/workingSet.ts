@@ -33,7 +33,10 @@ export async function workingSetBytes(
       error.status === 404 &&
       !/podmetrics/i.test(error.message)
     ) {
-      return { missing: true, error: 'metrics.k8s.io is not served by this cluster' };
+      return {
+        missing: true,
+        error: 'metrics.k8s.io is not served by this cluster',
+      };
     }
     return { error: (error as Error).message };
   }

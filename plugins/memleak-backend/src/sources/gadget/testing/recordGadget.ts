@@ -17,7 +17,9 @@ async function main() {
     process.argv.slice(2);
   const api = await KubeconfigKubeApi.load(kubeconfig);
   const pod = JSON.parse(
-    await (await api.request(`/api/v1/namespaces/${namespace}/pods/${podName}`)).text(),
+    await (
+      await api.request(`/api/v1/namespaces/${namespace}/pods/${podName}`)
+    ).text(),
   );
   const gadgetPod = await findGadgetPod(
     api,
@@ -36,7 +38,10 @@ async function main() {
     const i = kv.indexOf('=');
     params[kv.slice(0, i)] = kv
       .slice(i + 1)
-      .replace('{host-pid}', pod.metadata.annotations['testbed.memleak.dev/host-pid']);
+      .replace(
+        '{host-pid}',
+        pod.metadata.annotations['testbed.memleak.dev/host-pid'],
+      );
   }
   const run = client.run({
     imageName: 'trace_malloc:v0.55.0',
@@ -47,7 +52,8 @@ async function main() {
   const lines: string[] = [];
   const t0 = Date.now();
   for await (const e of run.events()) {
-    if (process.env.VERBOSE) console.log(((Date.now() - t0) / 1000).toFixed(1), e.type, e.seq);
+    if (process.env.VERBOSE)
+      console.log(((Date.now() - t0) / 1000).toFixed(1), e.type, e.seq);
     lines.push(
       JSON.stringify({
         type: e.type,
