@@ -129,10 +129,9 @@ serving_cert() { # name subjectAltNames
   rm -f "$1.csr"
 }
 
-write_kubeconfigs() {
-  local token
-  token="$(cut -d, -f1 "$PKI/tokens.csv")"
-  cat >"$KUBECONFIG_ADMIN" <<EOF
+# A kubeconfig for the test bed's API server with a bearer token.
+write_kubeconfig() { # file user token [namespace]
+  cat >"$1" <<EOF
 apiVersion: v1
 kind: Config
 clusters:
@@ -141,39 +140,26 @@ clusters:
       server: https://127.0.0.1:$APISERVER_PORT
       certificate-authority: $PKI/ca.crt
 users:
-  - name: admin
+  - name: $2
     user:
-      token: $token
+      token: $3
 contexts:
   - name: memleak-testbed
-    context: {cluster: memleak-testbed, user: admin}
+    context: {cluster: memleak-testbed, user: $2${4:+, namespace: $4}}
 current-context: memleak-testbed
 EOF
-  chmod 600 "$KUBECONFIG_ADMIN"
+  chmod 600 "$1"
+}
+
+write_kubeconfigs() {
+  write_kubeconfig "$KUBECONFIG_ADMIN" admin "$(cut -d, -f1 "$PKI/tokens.csv")"
 }
 
 write_backstage_credentials() {
   kctl create token backstage -n backstage --duration=720h >"$STATE/backstage.token"
   chmod 600 "$STATE/backstage.token"
   # The same credential as a kubeconfig, for `memleak-trace --kubeconfig` and kubectl.
-  cat >"$STATE/backstage.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-  - name: memleak-testbed
-    cluster:
-      server: https://127.0.0.1:$APISERVER_PORT
-      certificate-authority: $PKI/ca.crt
-users:
-  - name: backstage
-    user:
-      token: $(cat "$STATE/backstage.token")
-contexts:
-  - name: memleak-testbed
-    context: {cluster: memleak-testbed, user: backstage, namespace: memleak-demo}
-current-context: memleak-testbed
-EOF
-  chmod 600 "$STATE/backstage.kubeconfig"
+  write_kubeconfig "$STATE/backstage.kubeconfig" backstage "$(cat "$STATE/backstage.token")" memleak-demo
 }
 
 # --- the control plane -----------------------------------------------------
