@@ -518,6 +518,7 @@ async function main() {
     ),
   );
   fixtures.fleet = { items: fleet.flatMap(f => f.items) };
+  checkStories(fixtures as Record<string, Captured>);
 
   fs.mkdirSync(OUT, { recursive: true });
   for (const [name, value] of Object.entries(fixtures)) {
@@ -534,6 +535,39 @@ async function main() {
       OUT,
     )}`,
   );
+}
+
+type Captured = { report: MemleakReport; traces: TraceDetail[] };
+
+/**
+ * The verdicts the UI's tests tell stories about. Snapshots follow the real
+ * clock, so a run on a starved machine can come out otherwise: then nothing
+ * is written, and running again is the fix.
+ */
+function checkStories(f: Record<string, Captured>) {
+  const verdicts = (name: string) => f[name].traces.map(t => t.verdict);
+  const expected: Record<string, string[]> = {
+    everyReplica: ['leak', 'leak', 'leak'],
+    oneReplica: ['leak', 'stable', 'stable'],
+    versionSkew: ['growing'],
+  };
+  for (const [name, want] of Object.entries(expected)) {
+    if (verdicts(name).join() !== want.join()) {
+      throw new Error(
+        `${name}: verdicts ${verdicts(
+          name,
+        ).join()}, expected ${want.join()}; nothing written, run again`,
+      );
+    }
+  }
+  const lost = f.running.traces.map(
+    t => t.snapshots[t.snapshots.length - 1]?.lostEvents ?? 0,
+  );
+  if (!(lost[0] === 0 && lost[1] > 0)) {
+    throw new Error(
+      `running: lost events ${lost.join()}, expected 0 and more; run again`,
+    );
+  }
 }
 
 main().catch(error => {
