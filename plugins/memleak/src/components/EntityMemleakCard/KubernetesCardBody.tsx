@@ -2,11 +2,12 @@ import Box from '@material-ui/core/Box';
 import { type ReactNode } from 'react';
 import {
   isSetupNotice,
+  latestStreams,
   podRows,
   PodsTable,
   ReplicaSummary,
+  reportSetupStates,
   SetupHelp,
-  setupStates,
 } from '../kubernetes';
 import {
   DisagreementBanner,
@@ -25,18 +26,13 @@ export const KubernetesCardBody = (props: {
   controls: ReactNode;
 }) => {
   const { report, details } = props.view;
-  const group =
-    report.latestGroup ?? (report.latestTrace ? [report.latestTrace] : []);
-  const setup = setupStates([
-    ...report.notices,
-    ...details.flatMap(d => d.notices),
-  ]);
+  const setup = reportSetupStates(report, details);
   const rows = podRows(report, details);
   return (
     <Box display="flex" flexDirection="column" gridGap={16}>
       <DisagreementBanner disagreement={report.disagreement} />
       <SetupHelp states={setup} />
-      <ReplicaSummary group={group} rows={rows} />
+      <ReplicaSummary group={latestStreams(report)} rows={rows} />
       <PodsTable rows={rows} />
       {props.controls}
       {report.latestTrace && <TraceOutcome trace={report.latestTrace} />}

@@ -15,11 +15,12 @@ import { describeMemleakError } from '../../api';
 import { useTraceDetail, useTraceHistory } from '../../hooks';
 import {
   isSetupNotice,
+  latestStreams,
   podRows,
   PodsTable,
   ReplicaSummary,
+  reportSetupStates,
   SetupHelp,
-  setupStates,
   tracesPod,
   type PodRow,
 } from '../kubernetes';
@@ -116,11 +117,8 @@ const MemoryTab = (props: { view: ReportView; controls: ReactNode }) => {
   const [selectedId, setSelectedId] = useState<string>();
   const selected = useTraceDetail(selectedId, latest, details);
   const rows = podRows(report, details);
-  const group = report.latestGroup ?? (latest ? [latest] : []);
-  const setup = setupStates([
-    ...report.notices,
-    ...details.flatMap(d => d.notices),
-  ]);
+  const group = latestStreams(report);
+  const setup = reportSetupStates(report, details);
   const otherNotices = report.notices.filter(n => !isSetupNotice(n));
   const history = useTraceHistory(
     report.entityRef,

@@ -31,13 +31,16 @@ export const tracesPod = (target: TraceTarget, pod: PodTarget) =>
 const hasDetails = (t: TraceSummary | TraceDetail): t is TraceDetail =>
   'snapshots' in t;
 
+/** The latest request's traces: its group (one per pod), or the latest trace alone. */
+export const latestStreams = (report: MemleakReport): TraceSummary[] =>
+  report.latestGroup ?? (report.latestTrace ? [report.latestTrace] : []);
+
 /** The report's pods joined with their side of everything else. */
 export function podRows(
   report: MemleakReport,
   details: TraceDetail[],
 ): PodRow[] {
-  const group =
-    report.latestGroup ?? (report.latestTrace ? [report.latestTrace] : []);
+  const group = latestStreams(report);
   return (report.pods ?? []).map(pod => {
     const summary = group.find(t => tracesPod(t.target, pod));
     const trace = details.find(d => d.id === summary?.id) ?? summary;

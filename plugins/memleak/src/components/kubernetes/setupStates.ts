@@ -1,7 +1,9 @@
 import {
   KUBERNETES_ID_ANNOTATION,
+  type MemleakReport,
   type Notice,
   type NoticeCode,
+  type TraceDetail,
 } from '@internal/plugin-memleak-common';
 
 /** A command to copy, and what it is for. */
@@ -216,6 +218,12 @@ export function setupStates(notices: Notice[]): SetupState[] {
     return state ? [state] : [];
   });
 }
+
+/** Setup help from a report's notices and those of its latest traces. */
+export const reportSetupStates = (
+  report: MemleakReport,
+  details: TraceDetail[],
+) => setupStates([...report.notices, ...details.flatMap(d => d.notices)]);
 
 /** An entity the plugin cannot place: the annotation to add, ready to paste. */
 export function annotationsMissingState(entityName: string): SetupState {

@@ -12,6 +12,7 @@ import {
   useTraceActions,
   useTracePermission,
 } from '../../hooks';
+import { latestStreams } from '../kubernetes/podRows';
 import { annotationsMissingState } from '../kubernetes/setupStates';
 import { SetupHelp } from '../kubernetes/SetupHelp';
 import { ReportGate } from './ReportGate';
@@ -34,15 +35,13 @@ const WithControls = (props: {
 }) => {
   const { report } = props;
   const details = useLatestGroup(report);
-  const streams =
-    report.latestGroup ?? (report.latestTrace ? [report.latestTrace] : []);
   return (
     <>
       {props.children(
         { report, details },
         <TraceControls
           capability={report.capability}
-          streams={streams}
+          streams={latestStreams(report)}
           details={details}
           pods={report.pods}
           permission={props.permission}
