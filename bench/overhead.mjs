@@ -30,7 +30,7 @@
  * frames deeper, closer to a real service's stacks.
  */
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createInterface } from 'node:readline';
 import { dirname, join } from 'node:path';
@@ -86,15 +86,25 @@ function libcOf(pid) {
   return line.slice(line.indexOf('/'));
 }
 
-/** Ids of the BPF programs loaded now (bpftool lists no owner pids here). */
+/** The BPF programs loaded now, by id (bpftool lists no owner pids here). */
 function bpfPrograms() {
   return JSON.parse(
     execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' }),
   );
 }
 
+/** Ids of the BPF programs a process holds (its fds' `prog_id`). */
+function programIdsOf(pid) {
+  const ids = new Set();
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
+    const info = readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8');
+    const id = /^prog_id:\s*(\d+)/m.exec(info);
+    if (id) ids.add(Number(id[1]));
+  }
+  return ids;
+}
+
 async function attachOurs(pid, extraArgs = [], bin = tracerBin) {
-  const before = new Set(bpfPrograms().map(p => p.id));
   const tracer = spawn(bin, ['--pid', String(pid), ...extraArgs], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
@@ -107,10 +117,9 @@ async function attachOurs(pid, extraArgs = [], bin = tracerBin) {
     throw new Error(`memleak-tracer ignored ${extraArgs.join(' ')}`);
   found.freeOffset ??= ready.freeOffset;
   found.freeProbe ??= ready.freeProbe;
-  const programs = bpfPrograms().filter(p => !before.has(p.id));
+  const ids = programIdsOf(tracer.pid);
   return {
-    programs: () =>
-      bpfPrograms().filter(p => programs.some(q => q.id === p.id)),
+    programs: () => bpfPrograms().filter(p => ids.has(p.id)),
     detach: () => tracer.stdin.end('quit\n'),
   };
 }
