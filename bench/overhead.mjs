@@ -18,6 +18,7 @@
  * hits both sides of a ratio alike.
  *   ratioToFloor    = (ours − untraced) / (floor − untraced)   goal ≤ 1.25
  *   ratioToBpftrace = (ours − untraced) / (bpftrace − untraced)
+ * disturbedRounds: rounds thrown away because another process probed libc.
  * bpfNsPerRun: one more run of each with kernel.bpf_stats_enabled, the time
  * spent inside each BPF program per run (the stats add their own cost, so
  * these runs stay out of the figures above).
@@ -177,9 +178,11 @@ async function measure(mode, { bpfStats = false } = {}) {
   const attached = await attachers[mode](pid);
   const samples = [];
   const done = new Promise(resolve => loop.once('exit', resolve));
-  createInterface({ input: loop.stdout }).on('line', l =>
-    samples.push(Number(l)),
-  );
+  let probed = false;
+  createInterface({ input: loop.stdout }).on('line', l => {
+    if (l.startsWith('probed ')) probed = l === 'probed 1';
+    else samples.push(Number(l));
+  });
   if (bpfStats) setBpfStats(true);
   try {
     loop.stdin.end('go\n');
@@ -199,7 +202,7 @@ async function measure(mode, { bpfStats = false } = {}) {
   attached.detach();
   if (samples.length !== repetitions)
     throw new Error(`${mode}: got ${samples.length} samples`);
-  return { nsPerPair: median(samples), perRun };
+  return { nsPerPair: median(samples), perRun, probed };
 }
 
 const BPF_STATS = '/proc/sys/kernel/bpf_stats_enabled';
@@ -243,6 +246,7 @@ async function compareRevisions() {
     iterations,
     repetitions,
     rounds,
+    disturbedRounds,
     untracedNsPerPair: round1(median(ns.untraced)),
     floorNsPerPair: round1(median(ns.floor)),
     revisions: revisions.map(rev => ({
@@ -259,11 +263,34 @@ async function compareRevisions() {
   };
 }
 
-/** ns per pair of every mode, each round measuring them all back to back. */
+const MAX_TRIES = 5;
+let disturbedRounds = 0;
+
+/**
+ * ns per pair of every mode, each round measuring them all back to back. A
+ * round whose untraced loop, run first and again last, was probed (another
+ * process probes libc system-wide, as a bpftrace without -p does) is thrown
+ * away and measured again: it would slow every loop of the round.
+ */
 async function runRounds(modes) {
   const ns = Object.fromEntries(modes.map(m => [m, []]));
   for (let r = 0; r < rounds; r++) {
-    for (const mode of modes) ns[mode].push((await measure(mode)).nsPerPair);
+    for (let tries = 1; ; tries++) {
+      const round = {};
+      for (const mode of modes) round[mode] = await measure(mode);
+      const clean =
+        !round.untraced.probed && !(await measure('untraced')).probed;
+      if (clean) {
+        for (const mode of modes) ns[mode].push(round[mode].nsPerPair);
+        break;
+      }
+      disturbedRounds++;
+      console.error(`round ${r + 1}: another process probed libc; again`);
+      if (tries === MAX_TRIES)
+        throw new Error(
+          `another process kept probing libc system-wide for ${MAX_TRIES} tries of a round`,
+        );
+    }
     console.error(
       `round ${r + 1}/${rounds}: ${modes
         .map(m => `${m} ${ns[m][r].toFixed(1)}`)
@@ -272,7 +299,6 @@ async function runRounds(modes) {
   }
   return ns;
 }
-
 const round1 = x => Math.round(x * 10) / 10;
 const round3 = x => Math.round(x * 1000) / 1000;
 /** Median over the rounds of (mode − untraced) / (baseline − untraced). */
@@ -314,6 +340,7 @@ console.log(
     iterations,
     repetitions,
     rounds,
+    disturbedRounds,
     untracedNsPerPair: round1(median(ns.untraced)),
     floorNsPerPair: round1(median(ns.floor)),
     oursNsPerPair: round1(median(ns.ours)),

@@ -2,6 +2,9 @@
  * The overhead benchmark's workload: malloc(64)+free pairs in a tight loop.
  *   alloc-loop ITERATIONS REPETITIONS [DEPTH]
  * DEPTH (0) more frames between main and the loop: a traced stack costs per frame.
+ * Last, "probed 1" if a uprobe was ever hit in this process (the kernel then
+ * maps a [uprobes] area), else "probed 0": an untraced loop that was probed
+ * ran under another process's system-wide probes.
  * Prints "ready <pid>", waits for one line on stdin (so a tracer can attach),
  * then prints one line per repetition: nanoseconds per pair, of this thread's
  * CPU time (user + kernel, where the probes run): a loaded machine's other
@@ -9,6 +12,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -38,6 +42,18 @@ __attribute__((noinline)) static void nest(long n, int depth)
 	__asm__ volatile("" ::: "memory"); /* not a tail call: the frame stays */
 }
 
+static int probed(void)
+{
+	char line[512];
+	int found = 0;
+	FILE *maps = fopen("/proc/self/maps", "r");
+	while (maps && !found && fgets(line, sizeof(line), maps))
+		found = strstr(line, "[uprobes]") != NULL;
+	if (maps)
+		fclose(maps);
+	return found;
+}
+
 int main(int argc, char **argv)
 {
 	long iterations = argc > 1 ? atol(argv[1]) : 200000;
@@ -56,5 +72,6 @@ int main(int argc, char **argv)
 			pairs(iterations);
 		printf("%.3f\n", (cpu_ns() - t0) / iterations);
 	}
+	printf("probed %d\n", probed());
 	return 0;
 }
