@@ -16,3 +16,7 @@ if (!('ResizeObserver' in globalThis)) {
 // findBy* waits for what the component does next, not for a deadline: on a
 // loaded 2-core CI machine the first render of a file alone can take 1.5 s.
 configure({ asyncUtilTimeout: 5000 });
+
+// A first render takes over a second on a loaded 2-core CI machine; Jest's
+// default 5 s per test is too close to it for the tests that render a page.
+jest.setTimeout(30_000);
