@@ -133,49 +133,48 @@ describe('a trace of one pod through Inspektor Gadget', () => {
       pod: pods[0],
       container: 'leaker',
     });
-    // Past leaker-c's 30 s start delay; a starved CI machine needs time.
-    // A failure must not leave the trace running for the tests after it.
-    const stopLater = () =>
-      api
-        .post(`/api/memleak/traces/${start.body.id}/stop`)
-        .catch(() => undefined);
-    const seen = await until(
-      start.body.id,
-      t =>
-        (t.verdict === 'growing' || t.verdict === 'leak') &&
-        t.stacks[0]?.frames[0]?.symbol === 'leak_memory_chunk',
-      270,
-    );
-    const last = seen[seen.length - 1];
-    const snap = last.snapshots[last.snapshots.length - 1];
-    if (last.verdict === 'stable' || last.verdict === 'inconclusive') {
-      await stopLater();
-    }
-    expect({
-      status: last.status,
-      notices: last.notices,
-      verdict: last.verdict,
-      top: last.stacks[0]?.frames[0]?.symbol,
-      lost: snap?.lostEvents,
-      reason: last.reason,
-      allocs: snap?.allocs,
-    }).toEqual({
-      reason: expect.any(String),
-      allocs: expect.any(Number),
-      status: 'running',
-      notices: [],
-      verdict: expect.stringMatching(/^(growing|leak)$/),
-      top: 'leak_memory_chunk',
-      lost: 0,
-    });
+    // What the chain must deliver: leaker-c's leak, paired and symbolized,
+    // caller first. How soon the verdict calls it is the judge's own tests'.
+    const leakStack = (t: TraceDetail) =>
+      t.stacks.find(
+        s =>
+          s.frames[0]?.symbol === 'leak_memory_chunk' &&
+          s.outstandingBytes >= 2 * 2 ** 20,
+      );
+    try {
+      // Past leaker-c's 30 s start delay; a starved CI machine needs time.
+      const seen = await until(start.body.id, t => Boolean(leakStack(t)), 270);
+      const last = seen[seen.length - 1];
+      const snap = last.snapshots[last.snapshots.length - 1];
+      expect({
+        status: last.status,
+        notices: last.notices,
+        leakStack: leakStack(last)
+          ?.frames.map(f => f.symbol)
+          .slice(0, 2),
+        lost: snap?.lostEvents,
+        reason: last.reason,
+        stacks: last.stacks.map(s => `${s.verdict} ${s.frames[0]?.symbol}`),
+      }).toEqual({
+        status: 'running',
+        notices: [],
+        leakStack: ['leak_memory_chunk', 'leak_step'],
+        lost: 0,
+        reason: expect.any(String),
+        stacks: expect.any(Array),
+      });
 
-    const stop = await api.post(`/api/memleak/traces/${start.body.id}/stop`);
-    expect(stop.status).toBe(200);
-    expect(stop.body.status).toBe('stopped');
-    const after = await api.get(`/api/memleak/traces/${start.body.id}`);
-    expect(after.body.snapshots.length).toBeGreaterThanOrEqual(
-      last.snapshots.length,
-    );
+      const stop = await api.post(`/api/memleak/traces/${start.body.id}/stop`);
+      expect(stop.status).toBe(200);
+      expect(stop.body.status).toBe('stopped');
+      const after = await api.get(`/api/memleak/traces/${start.body.id}`);
+      expect(after.body.snapshots.length).toBeGreaterThanOrEqual(
+        last.snapshots.length,
+      );
+    } finally {
+      // A failure must not leave the trace running for the tests after it.
+      await api.post(`/api/memleak/traces/${start.body.id}/stop`);
+    }
   });
 });
 
@@ -233,6 +232,7 @@ describe('faults in the middle of a trace', () => {
     try {
       await endsInterrupted(id, /cut off/);
     } finally {
+      await api.post(`/api/memleak/traces/${id}/stop`);
       tbctl('stop', `ig-relay-${node}`);
       tbctl('start', `ig-${node}`);
     }
@@ -245,6 +245,7 @@ describe('faults in the middle of a trace', () => {
       await endsInterrupted(id, /cut off/);
     } finally {
       tbctl('start', 'kube-apiserver');
+      await api.post(`/api/memleak/traces/${id}/stop`);
     }
     // The cluster answers again: the report is whole.
     const r = await report();
