@@ -5,7 +5,7 @@ import type {
 } from '@internal/plugin-memleak-common';
 
 /** Probes and scrapes answer fast or not at all, like a kubelet probe. */
-const TIMEOUT_MS = 2000;
+export const SELF_REPORT_TIMEOUT_MS = 2000;
 /** A health body or exposition larger than this is not read (a service cannot stall us). */
 const MAX_BODY_BYTES = 4 * 1024 * 1024;
 
@@ -23,7 +23,7 @@ function describeFetchError(error: unknown): string {
     cause?: { code?: string };
   };
   if (e?.name === 'TimeoutError' || e?.name === 'AbortError') {
-    return `no answer within ${TIMEOUT_MS} ms`;
+    return `no answer within ${SELF_REPORT_TIMEOUT_MS} ms`;
   }
   return e?.cause?.code ?? e?.message ?? String(error);
 }
@@ -36,7 +36,7 @@ export async function checkEndpoint(
   const started = performance.now();
   try {
     const res = await fetchImpl(url, {
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(SELF_REPORT_TIMEOUT_MS),
     });
     const body = await readCapped(res);
     const latencyMs = Math.round(performance.now() - started);
@@ -70,7 +70,7 @@ export async function readReportedMemory(
   let text: string;
   try {
     const res = await fetchImpl(url, {
-      signal: AbortSignal.timeout(TIMEOUT_MS),
+      signal: AbortSignal.timeout(SELF_REPORT_TIMEOUT_MS),
     });
     if (!res.ok) {
       return { url, metric, otherGauges: [], error: `HTTP ${res.status}` };

@@ -135,20 +135,18 @@ export class KubernetesTargets implements EntityTargets {
     let metricsMissing = false;
     await Promise.all(
       pods.map(async ({ api, info }, i) => {
-        const proxy = (port: number, path: string) =>
-          podProxyPath(info, port, path);
         const fetchImpl = kubeFetch(api);
         const [health, ready, memory, workingSet] = await Promise.all([
           checkEndpoint(
-            proxy(settings.healthPort, settings.healthPath),
+            podProxyPath(info, settings.healthPort, settings.healthPath),
             fetchImpl,
           ),
           checkEndpoint(
-            proxy(settings.healthPort, settings.readyPath),
+            podProxyPath(info, settings.healthPort, settings.readyPath),
             fetchImpl,
           ),
           readReportedMemory(
-            proxy(settings.metricsPort, settings.metricsPath),
+            podProxyPath(info, settings.metricsPort, settings.metricsPath),
             settings.memoryMetric,
             fetchImpl,
           ),

@@ -1,5 +1,5 @@
 import type { KubeApi } from '../../kubernetes/KubeApi';
-import type { Fetch } from '../../report/selfReport';
+import { Fetch, SELF_REPORT_TIMEOUT_MS } from '../../report/selfReport';
 
 /**
  * A fetch for API server paths (`pods/proxy`), so that the self-report checks
@@ -8,16 +8,15 @@ import type { Fetch } from '../../report/selfReport';
  * unreachable endpoint with the server's reason, not the service's answer.
  */
 export function kubeFetch(api: KubeApi): Fetch {
-  return async (path, init) => {
-    const timeoutMs = 2000;
-    const res = await api.request(path, { timeoutMs });
+  // The probe's own deadline, enforced by the API request.
+  return async path => {
+    const res = await api.request(path, { timeoutMs: SELF_REPORT_TIMEOUT_MS });
     const text = await res.text();
     if (res.status >= 400) {
       const status = apiServerStatus(text);
       if (status)
         throw new Error(`${status} (HTTP ${res.status} from the API server)`);
     }
-    void init;
     return new Response(text, { status: res.status });
   };
 }
