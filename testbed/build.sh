@@ -5,6 +5,7 @@
 # minutes on 2 cores); Go's module and build caches make the next one take seconds.
 #   testbed/build.sh            every tool
 #   testbed/build.sh kube ig    only those modules (etcd kwok kube ig)
+#   testbed/build.sh igjson     IG's own JSON client decoding, for `yarn bench decoder` (not part of `up`)
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 BIN="${MEMLEAK_TESTBED_BIN:-$ROOT/.memleak/testbed/bin}"
@@ -45,6 +46,7 @@ for m in "${MODULES[@]}"; do
       build kube kubectl k8s.io/kubernetes/cmd/kubectl "$(kube_ldflags)"
       ;;
     ig) build ig ig . "-X github.com/inspektor-gadget/inspektor-gadget/internal/version.version=$(cat "$ROOT/testbed/IG_VERSION")" CGO_ENABLED=0 ;;
-    *) echo "build: unknown module $m (etcd kwok kube ig)" >&2; exit 2 ;;
+    igjson) build ig igjson ./cmd/igjson "" CGO_ENABLED=0 ;;
+    *) echo "build: unknown module $m (etcd kwok kube ig igjson)" >&2; exit 2 ;;
   esac
 done
