@@ -2,7 +2,8 @@
 # Installs what memleak needs on a Debian/Ubuntu machine that already has
 # Node.js >= 20, npm, gcc and make (and Go >= 1.26 for the test bed), then the
 # Yarn workspace, and puts a `yarn` command on PATH.
-#   scripts/setup.sh dev      build tools for leaker-c and the eBPF tracer
+#   scripts/setup.sh dev      build tools for leaker-c and the eBPF tracer, and
+#                             mkdocs with techdocs-core (leaker-c's TechDocs)
 #   scripts/setup.sh testbed  the above plus what the test bed builds and runs with
 #   scripts/setup.sh test     all of the above plus what the test suites run against
 # Packages already present are not reinstalled; apt needs root (or sudo).
@@ -10,9 +11,10 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 MODE="${1:-dev}"
 
-DEV_PKGS=(gcc make pkg-config libmicrohttpd-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libcap2-bin)
-# The deploy suite lints scripts (shellcheck) and builds TechDocs (python3-venv).
-TEST_PKGS=(bpftrace prometheus chromium postgresql libclang-rt-14-dev procps shellcheck python3-venv)
+# python3-venv: the local portal's TechDocs backend builds with mkdocs from a venv.
+DEV_PKGS=(gcc make pkg-config libmicrohttpd-dev clang llvm libbpf-dev libelf-dev zlib1g-dev bpftool libcap2-bin python3-venv)
+# The deploy suite lints scripts (shellcheck).
+TEST_PKGS=(bpftrace prometheus chromium postgresql libclang-rt-14-dev procps shellcheck)
 # The test bed: clang 19 and llvm-strip for the gadget image, ip for the pods'
 # network namespaces, openssl for its certificates, curl for readiness checks,
 # bpftrace for the stand-in relay on kernels without kprobes.
@@ -71,7 +73,12 @@ if [ "$MODE" != dev ] && ! command -v go >/dev/null; then
 fi
 # The deploy suite's own tools (npm packages, upstream Prometheus, the TechDocs
 # generator): without them only that suite fails, and says what is missing.
-if [ "$MODE" = test ]; then
+# The others need only mkdocs for the portal's TechDocs (without it only
+# "View TechDocs" fails, saying the build failed).
+if [ "$MODE" != test ]; then
+  bash "$ROOT/deploy-tests/setup.sh" mkdocs ||
+    echo "setup: mkdocs for TechDocs failed to install; the portal runs, its TechDocs will not build" >&2
+else
   bash "$ROOT/deploy-tests/setup.sh" ||
     echo "setup: deploy-tests/setup.sh failed; the deploy suite will say what is missing" >&2
 fi

@@ -2,9 +2,14 @@ import { createBackend } from '@backstage/backend-defaults';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 
 // The local portal's backend: the real catalog (reading the repo's
-// catalog-info.yaml) and the memleak plugin tracing local processes. Requests
-// without a token are treated as a guest user, so the dev frontend needs no
-// sign-in backend; never run this file as a production backend.
+// catalog-info.yaml), TechDocs (built locally with mkdocs from the venv that
+// scripts/setup.sh makes) and the memleak plugin tracing local processes.
+// Requests without a token are treated as a guest user, so the dev frontend
+// needs no sign-in backend; never run this file as a production backend.
+//
+// `yarn dev --cluster` (scripts/dev.sh) sets MEMLEAK_DEV_CLUSTER and passes a
+// config for the test bed: then the real kubernetes backend plugin runs here
+// too, and memleak traces the entity's pods through it.
 const backend = createBackend();
 backend.add(mockServices.auth.factory());
 backend.add(
@@ -13,5 +18,9 @@ backend.add(
   }),
 );
 backend.add(import('@backstage/plugin-catalog-backend'));
+backend.add(import('@backstage/plugin-techdocs-backend'));
+if (process.env.MEMLEAK_DEV_CLUSTER) {
+  backend.add(import('@backstage/plugin-kubernetes-backend'));
+}
 backend.add(import('../src'));
 backend.start();
