@@ -104,6 +104,11 @@ export async function startPortal({ log, timeoutMs = 240_000 } = {}) {
     MEMLEAK_SKIP_SETUP: '1',
     // Backstage reads APP_CONFIG_* as config overrides.
     APP_CONFIG_backend_database_connection_directory: path.join(workDir, 'db'),
+    // TechDocs are built by this run, not served from an earlier one's site.
+    APP_CONFIG_techdocs_publisher_local_publishDirectory: path.join(
+      workDir,
+      'techdocs',
+    ),
   };
   log?.(`starting the portal (scripts/dev.sh), log in ${logFile}`);
   const child = spawn('bash', ['scripts/dev.sh'], {

@@ -328,6 +328,30 @@ test('Stop ends the running trace and keeps its data', async () => {
   );
 });
 
+test("View TechDocs on the About card opens leaker-c's guide, built by the TechDocs backend", async () => {
+  needPortal();
+  await page.goto(`${APP_URL}${ENTITY_PATH}`);
+  await page.getByRole('link', { name: 'View TechDocs' }).click();
+  await page.waitForURL(/\/docs\/default\/component\/leaker-c/i, {
+    timeout: 15_000,
+  });
+  // The first visit builds the site (mkdocs with techdocs-core): allow for it.
+  await waitForText(
+    page.getByText(/is a small C service that leaks 1 MiB/).first(),
+    /leaks 1 MiB of heap every 8 seconds/,
+    { timeoutMs: 180_000, what: "the guide's overview page" },
+  );
+  await page
+    .getByRole('link', { name: 'Lab: eBPF finds the leak' })
+    .first()
+    .click();
+  await waitForText(
+    page.getByRole('heading', { level: 1 }).filter({ hasText: 'The lab' }),
+    /^The lab: a leak that every dashboard misses/,
+    { timeoutMs: 30_000, what: "the lab's heading" },
+  );
+});
+
 test('the pages threw no uncaught errors', async () => {
   needPortal();
   assert(pageErrors.length === 0, `uncaught errors:\n${pageErrors.join('\n')}`);
