@@ -5,12 +5,13 @@
 # `N passed, N failed` totalling all of them. Exit code 1 if anything failed.
 #   scripts/test.sh            everything
 #   scripts/test.sh jest ...   only the named suites (lint tsc testbed jest deploy
-#                              testbed-down leaker e2e); jest and deploy use the test bed
+#                              e2e-cluster testbed-down leaker e2e); jest, deploy and
+#                              e2e-cluster use the test bed
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 SUITES=("$@")
-[ ${#SUITES[@]} -eq 0 ] && SUITES=(lint tsc testbed jest deploy testbed-down leaker e2e)
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(lint tsc testbed jest deploy e2e-cluster testbed-down leaker e2e)
 
 bash scripts/setup.sh test || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}"
@@ -88,6 +89,11 @@ for suite in "${SUITES[@]}"; do
       node plugins/memleak/e2e/run.mjs 2>&1 | tee "$OUT/e2e.txt"
       record_summary e2e e2e "$OUT/e2e.txt"
       ;;
+    e2e-cluster)
+      banner "browser end-to-end on yarn dev --cluster (Chromium, the test bed)"
+      node plugins/memleak/e2e/cluster.mjs 2>&1 | tee "$OUT/e2e-cluster.txt"
+      record_summary e2e-cluster e2e-cluster "$OUT/e2e-cluster.txt"
+      ;;
     testbed)
       banner "test bed (build the tools, then up, up again, down, up)"
       bash testbed/build.sh 2>&1 | tee "$OUT/testbed-build.txt" || { record testbed 0 1; continue; }
@@ -106,7 +112,7 @@ for suite in "${SUITES[@]}"; do
       record_summary deploy deploy "$OUT/deploy.txt"
       ;;
     *)
-      echo "unknown suite $suite (lint tsc testbed jest deploy testbed-down leaker e2e)"; record "$suite" 0 1 ;;
+      echo "unknown suite $suite (lint tsc testbed jest deploy e2e-cluster testbed-down leaker e2e)"; record "$suite" 0 1 ;;
   esac
 done
 
