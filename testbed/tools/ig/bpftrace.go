@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"regexp"
 	"strconv"
@@ -36,37 +35,59 @@ type bpftraceProducer struct {
 }
 
 // The probes trace_malloc has for what leaker-c calls: an allocation is
-// reported at its return (with the user stack, caller first), a free at its
-// entry; realloc reports the old block freed at entry. Sizes are kept per
-// thread between entry and return, +1 so that a zero size is still set.
+// reported at its return, a free at its entry; realloc reports the old block
+// freed at entry. Sizes are kept per thread between entry and return, +1 so
+// that a zero size is still set. Each event is one printf.
+//
+// The user stack is walked here along the frame pointers (frame 0 is the
+// allocator's return address: its caller) rather than with ustack: bpftrace
+// 0.17's stack-map lookups failed here with EBADF for whole runs, leaving
+// every stack empty, while the same walk by hand never failed.
 const bpftraceScript = `
 uprobe:LIBC:malloc /pid == PID/ { @m[tid] = arg0 + 1; }
 uretprobe:LIBC:malloc /pid == PID && @m[tid]/ {
-  printf("E 0 %d %d %lu %lu %s\n", pid, tid, retval, @m[tid] - 1, comm); printf("%s\n", ustack(perf, 64)); delete(@m[tid]); }
+  WALK printf("E 0 %d %d %lu %lu FRAMES%s\n", pid, tid, retval, @m[tid] - 1, STACK, comm); delete(@m[tid]); }
 uprobe:LIBC:calloc /pid == PID/ { @c[tid] = arg0 * arg1 + 1; }
 uretprobe:LIBC:calloc /pid == PID && @c[tid]/ {
-  printf("E 2 %d %d %lu %lu %s\n", pid, tid, retval, @c[tid] - 1, comm); printf("%s\n", ustack(perf, 64)); delete(@c[tid]); }
+  WALK printf("E 2 %d %d %lu %lu FRAMES%s\n", pid, tid, retval, @c[tid] - 1, STACK, comm); delete(@c[tid]); }
 uprobe:LIBC:realloc /pid == PID/ {
   if (arg0 != 0) { printf("E 4 %d %d %lu 0 %s\n", pid, tid, arg0, comm); }
   @r[tid] = arg1 + 1; }
 uretprobe:LIBC:realloc /pid == PID && @r[tid]/ {
-  printf("E 3 %d %d %lu %lu %s\n", pid, tid, retval, @r[tid] - 1, comm); printf("%s\n", ustack(perf, 64)); delete(@r[tid]); }
+  WALK printf("E 3 %d %d %lu %lu FRAMES%s\n", pid, tid, retval, @r[tid] - 1, STACK, comm); delete(@r[tid]); }
 uprobe:LIBC:free /pid == PID && arg0 != 0/ { printf("E 1 %d %d %lu 0 %s\n", pid, tid, arg0, comm); }
 `
 
+// stackDepth frames per allocation: enough for leaker-c's deepest path.
+const stackDepth = 8
+
+// expandScript fills the script's placeholders: the frame-pointer walk into
+// $f1..$f7 (0 past the outermost frame), and the printf's frame fields.
+func expandScript(libc string, pid int) string {
+	var walk, frames, stack strings.Builder
+	walk.WriteString(`$bp = reg("bp"); `)
+	stack.WriteString(`reg("ip")`)
+	frames.WriteString("%lx ")
+	for i := 1; i < stackDepth; i++ {
+		fmt.Fprintf(&walk, "$f%d = $bp ? *(uint64 *)uptr($bp + 8) : 0; $bp = $bp ? *(uint64 *)uptr($bp) : 0; ", i)
+		fmt.Fprintf(&stack, ", $f%d", i)
+		frames.WriteString("%lx ")
+	}
+	return strings.NewReplacer("LIBC", libc, "PID", strconv.Itoa(pid), "WALK", walk.String(),
+		"FRAMES", frames.String(), "STACK", stack.String()).Replace(bpftraceScript)
+}
+
 var (
 	headerLine = regexp.MustCompile(`^E (\d+) (\d+) (\d+) (\d+) (\d+) (.*)$`)
-	frameLine  = regexp.MustCompile(`^\s+([0-9a-f]+) (\S+?)(?:\+(\d+))? \((.*)\)$`)
 	lostLine   = regexp.MustCompile(`Lost (\d+) events`)
 )
 
 func startBpftrace(libc string, pid int, emit func(allocEvent), lost func(int)) (*bpftraceProducer, error) {
-	exe, err := os.Readlink(fmt.Sprintf("/proc/%d/exe", pid))
+	syms, err := newSymtab(pid)
 	if err != nil {
-		return nil, fmt.Errorf("process %d: %w", pid, err)
+		return nil, err
 	}
-	script := strings.NewReplacer("LIBC", libc, "PID", strconv.Itoa(pid)).Replace(bpftraceScript)
-	cmd := exec.Command("bpftrace", "-B", "line", "-e", script)
+	cmd := exec.Command("bpftrace", "-B", "line", "-e", expandScript(libc, pid))
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
@@ -82,7 +103,7 @@ func startBpftrace(libc string, pid int, emit func(allocEvent), lost func(int)) 
 	p := &bpftraceProducer{cmd: cmd, done: make(chan struct{})}
 	var wg sync.WaitGroup
 	wg.Add(2)
-	go func() { defer wg.Done(); parseEvents(stdout, exe, emit, lost) }()
+	go func() { defer wg.Done(); parseEvents(stdout, syms, emit, lost) }()
 	go func() {
 		defer wg.Done()
 		s := bufio.NewScanner(stderr)
@@ -99,56 +120,52 @@ func startBpftrace(libc string, pid int, emit func(allocEvent), lost func(int)) 
 	return p, nil
 }
 
-// parseEvents reads bpftrace's lines: a header per event, then for
-// allocations the stack (indented frames) and a blank line. Frames outside
-// the main executable stay unresolved, as ig's symtab symbolizer leaves them.
-func parseEvents(r io.Reader, exe string, emit func(allocEvent), lost func(int)) {
+// parseEvents reads bpftrace's lines, one per event: allocations carry
+// stackDepth frame addresses before the command name.
+func parseEvents(r io.Reader, syms *symtab, emit func(allocEvent), lost func(int)) {
 	s := bufio.NewScanner(r)
-	s.Buffer(make([]byte, 64*1024), 1024*1024)
-	var pending *allocEvent
-	flush := func() {
-		if pending != nil {
-			emit(*pending)
-			pending = nil
-		}
-	}
 	for s.Scan() {
 		line := s.Text()
-		if m := headerLine.FindStringSubmatch(line); m != nil {
-			flush()
-			op, _ := strconv.Atoi(m[1])
-			pid, _ := strconv.ParseUint(m[2], 10, 32)
-			tid, _ := strconv.ParseUint(m[3], 10, 32)
-			addr, _ := strconv.ParseUint(m[4], 10, 64)
-			size, _ := strconv.ParseUint(m[5], 10, 64)
-			ev := allocEvent{op: op, pid: uint32(pid), tid: uint32(tid), addr: addr, size: size, comm: m[6]}
-			if op == 1 || op == 4 { // frees carry no stack
-				emit(ev)
+		m := headerLine.FindStringSubmatch(line)
+		if m == nil {
+			if m := lostLine.FindStringSubmatch(line); m != nil {
+				n, _ := strconv.Atoi(m[1])
+				lost(n)
+			}
+			continue
+		}
+		op, _ := strconv.Atoi(m[1])
+		pid, _ := strconv.ParseUint(m[2], 10, 32)
+		tid, _ := strconv.ParseUint(m[3], 10, 32)
+		addr, _ := strconv.ParseUint(m[4], 10, 64)
+		size, _ := strconv.ParseUint(m[5], 10, 64)
+		ev := allocEvent{op: op, pid: uint32(pid), tid: uint32(tid), addr: addr, size: size, comm: m[6]}
+		if op != 1 && op != 4 { // frees carry no stack
+			fields := strings.SplitN(m[6], " ", stackDepth+1)
+			if len(fields) <= stackDepth {
 				continue
 			}
-			pending = &ev
-			continue
-		}
-		if m := frameLine.FindStringSubmatch(line); m != nil && pending != nil {
-			addr, _ := strconv.ParseUint(m[1], 16, 64)
-			f := frame{addr: addr, symbol: fmt.Sprintf("0x%016x", addr)}
-			if m[4] == exe && m[2] != "[unknown]" {
-				off, _ := strconv.Atoi(m[3])
-				f.symbol = fmt.Sprintf("%s+0x%x", m[2], off)
+			ev.comm = fields[stackDepth]
+			for _, hex := range fields[:stackDepth] {
+				a, _ := strconv.ParseUint(hex, 16, 64)
+				if a == 0 {
+					break
+				}
+				ev.frames = append(ev.frames, frame{addr: a, symbol: syms.name(a)})
 			}
-			pending.frames = append(pending.frames, f)
-			continue
 		}
-		if strings.TrimSpace(line) == "" && pending != nil && len(pending.frames) > 0 {
-			flush()
-			continue
-		}
-		if m := lostLine.FindStringSubmatch(line); m != nil {
-			n, _ := strconv.Atoi(m[1])
-			lost(n)
-		}
+		emit(ev)
 	}
-	flush()
+}
+
+// exited says whether bpftrace has ended (its process exited, or it failed).
+func (p *bpftraceProducer) exited() bool {
+	select {
+	case <-p.done:
+		return true
+	default:
+		return false
+	}
 }
 
 func (p *bpftraceProducer) stop() {

@@ -37,7 +37,7 @@ type relay struct {
 	api.UnimplementedBuiltInGadgetManagerServer
 	api.UnimplementedGadgetManagerServer
 	upstream *grpc.ClientConn
-	libc     string
+	taps     *taps
 }
 
 func newRelayCommand() *cobra.Command {
@@ -57,7 +57,7 @@ func newRelayCommand() *cobra.Command {
 				return err
 			}
 			srv := grpc.NewServer()
-			r := &relay{upstream: conn, libc: libc}
+			r := &relay{upstream: conn, taps: newTaps(libc)}
 			api.RegisterBuiltInGadgetManagerServer(srv, r)
 			api.RegisterGadgetManagerServer(srv, r)
 			log.Infof("relaying %s to ig at %s", listen, upstream)
@@ -114,10 +114,10 @@ func (r *relay) RunGadget(down api.GadgetManager_RunGadgetServer) error {
 		return down.Send(ev)
 	}
 	run := first.GetRunRequest()
-	var producer *bpftraceProducer
+	var unsubscribe func()
 	defer func() {
-		if producer != nil {
-			producer.stop()
+		if unsubscribe != nil {
+			unsubscribe()
 		}
 	}()
 	for {
@@ -131,9 +131,9 @@ func (r *relay) RunGadget(down api.GadgetManager_RunGadgetServer) error {
 		if err := send(ev); err != nil {
 			return err
 		}
-		if ev.Type == api.EventTypeGadgetInfo && producer == nil && run != nil &&
+		if ev.Type == api.EventTypeGadgetInfo && unsubscribe == nil && run != nil &&
 			strings.HasPrefix(run.ImageName, "trace_malloc") {
-			producer, err = r.startProducer(ev, run.ParamValues, send)
+			unsubscribe, err = r.startProducer(ev, run.ParamValues, send)
 			if err != nil {
 				_ = send(logEvent(log.ErrorLevel, "relay: "+err.Error()))
 			}
@@ -145,7 +145,9 @@ func logEvent(level log.Level, msg string) *api.GadgetEvent {
 	return &api.GadgetEvent{Type: uint32(level) << api.EventLogShift, Payload: []byte(msg)}
 }
 
-func (r *relay) startProducer(infoEv *api.GadgetEvent, params map[string]string, send func(*api.GadgetEvent) error) (*bpftraceProducer, error) {
+// startProducer subscribes the run to its process's events; the returned
+// func ends the subscription.
+func (r *relay) startProducer(infoEv *api.GadgetEvent, params map[string]string, send func(*api.GadgetEvent) error) (func(), error) {
 	info := &api.GadgetInfo{}
 	if err := proto.Unmarshal(infoEv.Payload, info); err != nil {
 		return nil, fmt.Errorf("decoding GadgetInfo: %w", err)
@@ -164,10 +166,13 @@ func (r *relay) startProducer(infoEv *api.GadgetEvent, params map[string]string,
 		return nil, fmt.Errorf("operator.oci.ebpf.pid must name the process to trace (got %q)", params["operator.oci.ebpf.pid"])
 	}
 	enc := newEncoder(ds)
-	return startBpftrace(r.libc, pid, func(e allocEvent) {
-		_ = send(&api.GadgetEvent{Type: api.EventTypeGadgetPayload, DataSourceID: ds.Id, Payload: enc.encode(e)})
-	}, func(lost int) {
-		_ = send(logEvent(log.WarnLevel, fmt.Sprintf("reading event: lost %d samples", lost)))
+	return r.taps.subscribe(pid, &subscriber{
+		emit: func(e allocEvent) {
+			_ = send(&api.GadgetEvent{Type: api.EventTypeGadgetPayload, DataSourceID: ds.Id, Payload: enc.encode(e)})
+		},
+		lost: func(lost int) {
+			_ = send(logEvent(log.WarnLevel, fmt.Sprintf("reading event: lost %d samples", lost)))
+		},
 	})
 }
 
