@@ -3,13 +3,13 @@ import type { HeapLedger } from '../../ledger';
 import {
   DATASOURCE_ARRAY,
   decodeGadgetInfo,
-  decodeRecords,
   EVENT_DATA,
   EVENT_GADGET_INFO,
   EVENT_LOG_SHIFT,
   GadgetEvent,
 } from './protocol';
 import { TraceMallocFeeder } from './traceMalloc';
+import { forEachRecord, RecordView } from './wire';
 
 type SourceNotice = Omit<Notice, 'at'>;
 
@@ -27,6 +27,7 @@ export class GadgetEventReader {
   private arrays = new Set<number>();
   private notices: SourceNotice[] = [];
   private stacksLost = 0;
+  private readonly view = new RecordView();
 
   constructor(
     private readonly ledger: HeapLedger,
@@ -85,12 +86,12 @@ export class GadgetEventReader {
   private onData(event: GadgetEvent): void {
     const feeder = this.feeders.get(event.dataSourceID);
     if (!feeder) return;
-    for (const record of decodeRecords(
+    forEachRecord(
       event.payload,
       this.arrays.has(event.dataSourceID),
-    )) {
-      feeder.feed(record);
-    }
+      this.view,
+      feeder.feed,
+    );
   }
 
   private onLog(level: number, text: string): void {

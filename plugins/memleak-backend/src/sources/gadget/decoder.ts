@@ -4,10 +4,11 @@ import {
   FieldInfo,
   FieldKind,
 } from './protocol';
+import type { RecordView } from './wire';
 
 /** Reads one field of a record (its payload elements). */
-export type NumberReader = (payload: Buffer[]) => number | undefined;
-export type StringReader = (payload: Buffer[]) => string | undefined;
+export type NumberReader = (record: RecordView) => number | undefined;
+export type StringReader = (record: RecordView) => string | undefined;
 
 const TWO_POW_32 = 2 ** 32;
 
@@ -47,13 +48,18 @@ function int64Reader(
   signed: boolean,
 ): NumberReader {
   const [hiOff, loOff] = bigEndian ? [o, o + 4] : [o + 4, o];
-  return pl => {
-    const b = pl[p];
-    if (!b || b.length < o + 8) return undefined;
+  return r => {
+    if (p >= r.count) return undefined;
+    const s = r.starts[p];
+    if (r.ends[p] - s < o + 8) return undefined;
+    const b = r.buf;
     let hi: number;
-    if (signed) hi = bigEndian ? b.readInt32BE(hiOff) : b.readInt32LE(hiOff);
-    else hi = bigEndian ? b.readUInt32BE(hiOff) : b.readUInt32LE(hiOff);
-    const lo = bigEndian ? b.readUInt32BE(loOff) : b.readUInt32LE(loOff);
+    if (signed)
+      hi = bigEndian ? b.readInt32BE(s + hiOff) : b.readInt32LE(s + hiOff);
+    else hi = bigEndian ? b.readUInt32BE(s + hiOff) : b.readUInt32LE(s + hiOff);
+    const lo = bigEndian
+      ? b.readUInt32BE(s + loOff)
+      : b.readUInt32LE(s + loOff);
     return hi * TWO_POW_32 + lo;
   };
 }
@@ -111,9 +117,10 @@ export class DataSourceDecoder {
       this: Buffer,
       offset: number,
     ) => number;
-    return pl => {
-      const b = pl[p];
-      return b && b.length >= o + width ? get.call(b, o) : undefined;
+    return r => {
+      if (p >= r.count) return undefined;
+      const s = r.starts[p];
+      return r.ends[p] - s >= o + width ? get.call(r.buf, s + o) : undefined;
     };
   }
 
@@ -132,12 +139,14 @@ export class DataSourceDecoder {
         }, not a string`,
       );
     }
-    return pl => {
-      const b = pl[p];
-      if (!b) return undefined;
-      const region = size > 0 ? b.subarray(o, o + size) : b;
-      const nul = region.indexOf(0);
-      return region.toString('utf8', 0, nul < 0 ? region.length : nul);
+    return r => {
+      if (p >= r.count) return undefined;
+      const s = r.starts[p];
+      const e = r.ends[p];
+      const start = size > 0 ? Math.min(s + o, e) : s;
+      const end = size > 0 ? Math.min(s + o + size, e) : e;
+      const nul = r.buf.indexOf(0, start);
+      return r.buf.toString('utf8', start, nul < 0 || nul > end ? end : nul);
     };
   }
 }

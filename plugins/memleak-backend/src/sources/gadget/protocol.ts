@@ -1,5 +1,6 @@
 import protobuf from 'protobufjs';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import { readGadgetEvent } from './wire';
 
 /**
  * Inspektor Gadget's gRPC messages, from our own .proto
@@ -79,24 +80,27 @@ export interface InfoResponse {
   serverVersion: string;
 }
 
-let root: protobuf.Root | undefined;
-function types() {
-  root ??= protobuf.loadSync(
+function loadTypes() {
+  const root = protobuf.loadSync(
     resolvePackagePath(
       '@internal/plugin-memleak-backend',
       'proto/inspektor_gadget.proto',
     ),
   );
-  const t = (name: string) => root!.lookupType(`api.${name}`);
+  const t = (name: string) => root.lookupType(`api.${name}`);
   return {
     InfoRequest: t('InfoRequest'),
     InfoResponse: t('InfoResponse'),
     GadgetControlRequest: t('GadgetControlRequest'),
-    GadgetEvent: t('GadgetEvent'),
     GadgetInfo: t('GadgetInfo'),
-    GadgetData: t('GadgetData'),
-    GadgetDataArray: t('GadgetDataArray'),
   };
+}
+
+/** Looked up once: a lookup walks the namespace and cost more than decoding an event. */
+let cached: ReturnType<typeof loadTypes> | undefined;
+function types() {
+  cached ??= loadTypes();
+  return cached;
 }
 
 const plain = { longs: Number, enums: Number, defaults: true, arrays: true };
@@ -135,34 +139,12 @@ export function encodeStopRequest(): Uint8Array {
   ).finish();
 }
 
+/** One event from its wire bytes (the payload is a view, not a copy). */
 export function decodeEvent(bytes: Uint8Array): GadgetEvent {
-  const { GadgetEvent } = types();
-  return GadgetEvent.toObject(GadgetEvent.decode(bytes), {
-    ...plain,
-    bytes: Buffer,
-  }) as never;
+  return readGadgetEvent(bytes);
 }
 
 export function decodeGadgetInfo(bytes: Uint8Array): GadgetInfo {
   const { GadgetInfo } = types();
   return GadgetInfo.toObject(GadgetInfo.decode(bytes), plain) as never;
-}
-
-/** The payload elements of one record (`GadgetData`) or of each record of an array. */
-export function decodeRecords(bytes: Uint8Array, array: boolean): Buffer[][] {
-  const { GadgetData, GadgetDataArray } = types();
-  if (array) {
-    const msg = GadgetDataArray.decode(bytes) as unknown as {
-      dataArray: Array<{ payload: Uint8Array[] }>;
-    };
-    return msg.dataArray.map(e => e.payload.map(toBuffer));
-  }
-  const msg = GadgetData.decode(bytes) as unknown as {
-    data?: { payload: Uint8Array[] };
-  };
-  return [(msg.data?.payload ?? []).map(toBuffer)];
-}
-
-function toBuffer(b: Uint8Array): Buffer {
-  return Buffer.isBuffer(b) ? b : Buffer.from(b.buffer, b.byteOffset, b.length);
 }

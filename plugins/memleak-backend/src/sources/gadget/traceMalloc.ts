@@ -1,7 +1,8 @@
 import { framesFromIgUstack } from '../../ledger/igUstack';
 import type { HeapLedger } from '../../ledger';
-import { DataSourceDecoder, NumberReader } from './decoder';
+import { DataSourceDecoder, NumberReader, StringReader } from './decoder';
 import { DataSourceInfo } from './protocol';
+import type { RecordView } from './wire';
 import { MemOp } from '../types';
 
 const FREES = new Set<number>([MemOp.free, MemOp.realloc_free, MemOp.munmap]);
@@ -17,8 +18,8 @@ export class TraceMallocFeeder {
   private readonly size: NumberReader;
   private readonly timestamp: NumberReader;
   private readonly stackId?: NumberReader;
-  private readonly addresses?: (p: Buffer[]) => string | undefined;
-  private readonly symbols?: (p: Buffer[]) => string | undefined;
+  private readonly addresses?: StringReader;
+  private readonly symbols?: StringReader;
   /** ustack.stack_id → the ledger's stack id. */
   private readonly stacks = new Map<number, number>();
   records = 0;
@@ -48,7 +49,8 @@ export class TraceMallocFeeder {
     );
   }
 
-  feed(payload: Buffer[]): void {
+  /** Takes one record (bound: it is passed around as a callback). */
+  readonly feed = (payload: RecordView): void => {
     this.records++;
     const op = this.op(payload);
     const addr = this.addr(payload);
@@ -62,9 +64,9 @@ export class TraceMallocFeeder {
       this.timestamp(payload) ?? 0,
       stack,
     );
-  }
+  };
 
-  private stackOf(payload: Buffer[]): number {
+  private stackOf(payload: RecordView): number {
     const id = this.stackId?.(payload) ?? 0;
     let stack = this.stacks.get(id);
     if (stack === undefined) {
