@@ -36,6 +36,7 @@ import {
   stopStartedPortals,
 } from '../plugins/memleak/e2e/portal.mjs';
 import { onSignals } from '../plugins/memleak/e2e/signals.mjs';
+import { median, round, sampleMarks } from './navigations.mjs';
 import { buildProductionApp, serveProductionApp } from './prodApp.mjs';
 
 const GOAL_MS = 1000;
@@ -51,13 +52,6 @@ const navigations = option('navigations', 10);
 const warmup = option('warmup', 2);
 const bundleOnly = process.argv.includes('--bundle-only');
 const log = message => console.error(`frontend: ${message}`);
-
-const median = values => {
-  const s = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(s.length / 2);
-  return s.length % 2 ? s[mid] : (s[mid - 1] + s[mid]) / 2;
-};
-const round = x => Math.round(x);
 
 // Runs in the page before any app code: notes, in ms since navigation start,
 // the first DOM state in which each card shows data. A MutationObserver sees
@@ -99,30 +93,13 @@ function watchForData() {
 
 /** Median card times over `navigations` loads of `url` after `warmup`. */
 async function sampleNavigations(page, url, label) {
-  const samples = [];
-  let firstLoad;
-  for (let i = 0; i < warmup + navigations; i++) {
-    await page.goto(url, { waitUntil: 'commit' });
-    await page.waitForFunction(
-      () => window.__cardTimes?.memleak && window.__cardTimes?.about,
-      undefined,
-      { timeout: 60_000 },
-    );
-    const times = await page.evaluate(() => ({
-      ...window.__cardTimes,
-      // When the app's scripts have run: what the page costs before any card.
-      scripts:
-        performance.getEntriesByType('navigation')[0].domContentLoadedEventEnd,
-    }));
-    const kind =
-      i < warmup ? `warm-up ${i + 1}` : `navigation ${i - warmup + 1}`;
-    log(
-      `${label} ${kind}: memleak card ${round(times.memleak)} ms, About card ` +
-        `${round(times.about)} ms, scripts done ${round(times.scripts)} ms`,
-    );
-    if (i >= warmup) samples.push(times);
-    else firstLoad ??= times;
-  }
+  const { samples, firstLoad } = await sampleMarks(page, url, {
+    marks: ['memleak', 'about'],
+    warmup,
+    navigations,
+    label,
+    log,
+  });
   const memleakMs = median(samples.map(s => s.memleak));
   const aboutMs = median(samples.map(s => s.about));
   return {

@@ -25,6 +25,11 @@ const BENCHES = {
     file: 'bench/frontend.mjs',
     title: 'Frontend: time to data and bundle size',
   },
+  'frontend-kubernetes': {
+    file: 'bench/frontendKubernetes.mjs',
+    title:
+      'Frontend on the Kubernetes test bed: a 10-pod card, a 50-entity fleet page',
+  },
 };
 
 const wanted = process.argv.slice(2);
