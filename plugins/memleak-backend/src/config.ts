@@ -62,7 +62,10 @@ export interface MemleakSettings {
   tracerPath?: string;
 }
 
-function readKubernetesSettings(cfg: Config | undefined): KubernetesSettings {
+/** `memleak.kubernetes` with defaults (the CLI takes the defaults). */
+export function readKubernetesSettings(
+  cfg: Config | undefined,
+): KubernetesSettings {
   const g = cfg?.getOptionalConfig('gadget');
   const version = g?.getOptionalString('version') ?? INSPEKTOR_GADGET_VERSION;
   const port = g?.getOptionalNumber('port') ?? 8080;

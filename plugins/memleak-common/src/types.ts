@@ -284,7 +284,10 @@ export interface StartTraceRequest {
 /** Output of `memleak-trace --json` (version 1). @public */
 export interface CliTraceReport {
   version: 1;
-  pid: number;
+  /** `--pid`: the process traced. */
+  pid?: number;
+  /** `--pod`: the pod traced (through its cluster's Inspektor Gadget). */
+  pod?: { cluster: string; namespace: string; name: string; container: string };
   durationSec: number;
   intervalSec: number;
   status: TraceStatus;

@@ -4,7 +4,7 @@ import { parseCliArgs, UsageError } from './args';
 describe('memleak-trace arguments', () => {
   it('applies defaults', () => {
     expect(parseCliArgs(['--pid', '42'])).toEqual({
-      pid: 42,
+      target: { kind: 'local', pid: 42 },
       durationSec: 60,
       intervalSec: 2,
       minAgeSec: 10,
@@ -29,7 +29,7 @@ describe('memleak-trace arguments', () => {
         '--json',
       ]),
     ).toEqual({
-      pid: 7,
+      target: { kind: 'local', pid: 7 },
       durationSec: 30,
       intervalSec: 0.5,
       minAgeSec: 0,
@@ -38,8 +38,56 @@ describe('memleak-trace arguments', () => {
     });
   });
 
+  it('reads a pod target the way kubectl names one', () => {
+    expect(
+      parseCliArgs([
+        '-n',
+        'memleak-demo',
+        '-p',
+        'leaker-c-1',
+        '-c',
+        'leaker',
+        '--kubeconfig',
+        'kc.yaml',
+        '--context',
+        'lab',
+        '--gadget-param',
+        'operator.LocalManager.host=true',
+        '--gadget-param',
+        'operator.oci.ebpf.pid={pod.annotations.a=b}',
+        '--duration',
+        '90',
+      ]),
+    ).toMatchObject({
+      target: {
+        kind: 'kubernetes',
+        namespace: 'memleak-demo',
+        pod: 'leaker-c-1',
+        container: 'leaker',
+        kubeconfig: 'kc.yaml',
+        context: 'lab',
+        gadgetParams: {
+          'operator.LocalManager.host': 'true',
+          'operator.oci.ebpf.pid': '{pod.annotations.a=b}',
+        },
+      },
+      durationSec: 90,
+    });
+    // Namespace, kubeconfig and context default later, from the kubeconfig.
+    expect(parseCliArgs(['--pod', 'web-1'])).toMatchObject({
+      target: { kind: 'kubernetes', pod: 'web-1', gadgetParams: {} },
+    });
+  });
+
   it.each([
-    [[], '--pid is required'],
+    [[], '--pid (a process) or --pod (a pod) is required'],
+    [['--pid', '3', '-p', 'web-1'], '--pid and --pod name two targets'],
+    [['--pid', '3', '-n', 'demo'], '--namespace applies to --pod, not --pid'],
+    [['-p', ''], '--pod must name a pod'],
+    [
+      ['-p', 'web-1', '--gadget-param', 'novalue'],
+      '--gadget-param must be NAME=VALUE, got "novalue"',
+    ],
     [['--pid', 'abc'], '--pid must be a whole number, got "abc"'],
     [['--pid', '1.5'], '--pid must be a whole number'],
     [['--pid', '0'], '--pid must be between 1'],

@@ -1,9 +1,8 @@
 import type { CliTraceReport, Notice } from '@internal/plugin-memleak-common';
-import { LocalEbpfSource } from '../sources/local/LocalEbpfSource';
-import { readProcessMemory } from '../sources/local/procfs';
 import { SessionUpdate, TraceSession } from '../trace/TraceSession';
 import { CliOptions, parseCliArgs, UsageError, USAGE } from './args';
 import { progressLine, renderReport } from './render';
+import { CannotAttachError, CliTrace, prepareCliTrace } from './targets';
 
 /** Runs one trace and prints its report; resolves to the exit code. */
 export async function runCli(
@@ -12,39 +11,43 @@ export async function runCli(
     stdout: NodeJS.WritableStream;
     stderr: NodeJS.WritableStream;
   } = process,
+  /** How the user called it, for messages: `memleak-trace` or `kubectl memleak`. */
+  program = 'memleak-trace',
 ): Promise<number> {
   let options: CliOptions | 'help';
   try {
     options = parseCliArgs(argv);
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr.write(`memleak-trace: ${error.message}\n\n${USAGE}\n`);
+    io.stderr.write(`${program}: ${error.message}\n\n${USAGE}\n`);
     return 2;
   }
   if (options === 'help') {
     io.stdout.write(`${USAGE}\n`);
     return 0;
   }
-  const { pid } = options;
-  const target = { kind: 'local' as const, label: `pid ${pid}`, pid };
+  let trace: CliTrace;
+  try {
+    trace = await prepareCliTrace(options);
+  } catch (error) {
+    if (!(error instanceof CannotAttachError)) throw error;
+    io.stderr.write(`${program}: ${error.message}\n`);
+    return 3;
+  }
   const notices: Notice[] = [];
   const snapshots: SessionUpdate['snapshot'][] = [];
   let last: SessionUpdate | undefined;
   const session = new TraceSession({
-    source: new LocalEbpfSource({
-      pid,
-      target,
-      topStacks: Math.max(options.top, 20),
-    }),
+    source: trace.source,
     durationSec: options.durationSec,
     intervalSec: options.intervalSec,
     minAgeSec: options.minAgeSec,
     topStacks: options.top,
-    context: { rssBytes: async () => (await readProcessMemory(pid)).rssBytes },
+    context: trace.context,
   })
     .onNotice(n => {
       notices.push(n);
-      io.stderr.write(`memleak-trace: ${n.level}: ${n.message}\n`);
+      io.stderr.write(`${program}: ${n.level}: ${n.message}\n`);
     })
     .onUpdate(u => {
       last = u;
@@ -62,7 +65,7 @@ export async function runCli(
 
   const report: CliTraceReport = {
     version: 1,
-    pid,
+    ...trace.subject,
     durationSec: options.durationSec,
     intervalSec: options.intervalSec,
     status: end.status,

@@ -42,7 +42,9 @@ describe('memleak-trace', () => {
     expect(r.stderr).toContain('--pid must be a whole number, got "abc"');
     const missing = await run(['--duration', '30']);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toContain('--pid is required');
+    expect(missing.stderr).toContain(
+      '--pid (a process) or --pod (a pod) is required',
+    );
   }, 30_000);
 
   describe('on a real process (root)', () => {

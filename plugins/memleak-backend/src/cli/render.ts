@@ -21,7 +21,7 @@ export function progressLine(u: SessionUpdate, durationSec: number): string {
 /** The human report printed at the end. */
 export function renderReport(r: CliTraceReport): string {
   const lines = [
-    `pid ${r.pid}: ${r.verdict.toUpperCase()} — ${r.reason}`,
+    `${subject(r)}: ${r.verdict.toUpperCase()} — ${r.reason}`,
     `status ${r.status}, ${r.snapshots.length} snapshots every ${r.intervalSec} s`,
     `outstanding heap ${formatBytes(r.outstandingBytes)}, growth ${formatRate(
       r.growthBytesPerSec,
@@ -42,4 +42,10 @@ export function renderReport(r: CliTraceReport): string {
     );
   });
   return lines.join('\n');
+}
+
+function subject(r: CliTraceReport): string {
+  if (!r.pod) return `pid ${r.pid}`;
+  const { cluster, namespace, name, container } = r.pod;
+  return `pod ${cluster}/${namespace}/${name} (${container})`;
 }

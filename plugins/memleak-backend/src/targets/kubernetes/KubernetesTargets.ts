@@ -20,7 +20,7 @@ import {
   findGadgetPod,
   openPortForward,
 } from '../../kubernetes/gadgetPods';
-import { getJson, KubeApi } from '../../kubernetes/KubeApi';
+import { getJson, KubeApi, KubeApiError } from '../../kubernetes/KubeApi';
 import { checkEndpoint, readReportedMemory } from '../../report/selfReport';
 import { InspektorGadgetSource } from '../../sources/gadget/InspektorGadgetSource';
 import type { EntityTargets, PreparedTrace, TargetReport } from '../types';
@@ -241,6 +241,50 @@ export class KubernetesTargets implements EntityTargets {
     }
     const settings = readSelfReportSettings(entity);
     return chosen.map(p => this.prepareOne(p, settings, durationSec));
+  }
+
+  /**
+   * One named pod, without an entity (the CLI: `memleak-trace -n NS -p POD`).
+   * A pod that does not exist or is not Running is an InputError.
+   */
+  async preparePod(
+    cluster: string,
+    namespace: string,
+    name: string,
+    durationSec: number,
+    container?: string,
+  ): Promise<PreparedTrace> {
+    const api = this.deps.access.api(cluster);
+    let pod: PodObject;
+    try {
+      pod = await getJson<PodObject>(
+        api,
+        `/api/v1/namespaces/${encodeURIComponent(
+          namespace,
+        )}/pods/${encodeURIComponent(name)}`,
+      );
+    } catch (error) {
+      if (error instanceof KubeApiError && error.status === 404) {
+        throw new InputError(
+          `pod ${namespace}/${name} does not exist in cluster ${cluster}`,
+        );
+      }
+      throw clusterError(error, cluster);
+    }
+    const info = describePod(cluster, pod, tracedContainer(pod, container));
+    if (info.phase !== 'Running') {
+      throw new InputError(
+        `pod ${label(info)} is ${
+          info.phase ?? 'not running'
+        }; only a Running pod can be traced`,
+      );
+    }
+    return this.prepareOne(
+      { api, pod, info },
+      // No entity: the self-report endpoints' defaults.
+      readSelfReportSettings({ metadata: {} }),
+      durationSec,
+    );
   }
 
   private prepareOne(
