@@ -19,6 +19,9 @@ export const BACKEND_URL = 'http://localhost:7007';
 const PORTS = [
   [3000, 'dev app'],
   [7007, 'dev backend'],
+];
+// Only the local portal starts leaker-c on this host.
+const LOCAL_PORTS = [
   [18080, 'leaker-c'],
   [19090, 'leaker-c metrics'],
 ];
@@ -58,9 +61,9 @@ function isListening(port) {
 }
 
 /** Throws naming every port already taken, before anything is started. */
-export async function assertPortsFree() {
+export async function assertPortsFree({ cluster = false } = {}) {
   const busy = [];
-  for (const [port, what] of PORTS) {
+  for (const [port, what] of cluster ? PORTS : [...PORTS, ...LOCAL_PORTS]) {
     if (await isListening(port)) busy.push(`${port} (${what})`);
   }
   if (busy.length) {
@@ -89,12 +92,17 @@ function tail(file, lines = 30) {
 }
 
 /**
- * Starts scripts/dev.sh in its own process group with a throwaway database
- * (so the trace history holds only this run's traces) and resolves once both
- * servers answer. `log` receives progress lines.
+ * Starts scripts/dev.sh (with `cluster`: `scripts/dev.sh --cluster`, against
+ * the test bed) in its own process group with a throwaway database (so the
+ * trace history holds only this run's traces) and resolves once both servers
+ * answer. `log` receives progress lines.
  */
-export async function startPortal({ log, timeoutMs = 240_000 } = {}) {
-  await assertPortsFree();
+export async function startPortal({
+  log,
+  timeoutMs = 240_000,
+  cluster = false,
+} = {}) {
+  await assertPortsFree({ cluster });
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'memleak-portal-'));
   const logFile = path.join(workDir, 'portal.log');
   const out = fs.openSync(logFile, 'a');
@@ -110,8 +118,9 @@ export async function startPortal({ log, timeoutMs = 240_000 } = {}) {
       'techdocs',
     ),
   };
-  log?.(`starting the portal (scripts/dev.sh), log in ${logFile}`);
-  const child = spawn('bash', ['scripts/dev.sh'], {
+  const args = cluster ? ['scripts/dev.sh', '--cluster'] : ['scripts/dev.sh'];
+  log?.(`starting the portal (${args.join(' ')}), log in ${logFile}`);
+  const child = spawn('bash', args, {
     cwd: ROOT,
     env,
     detached: true, // its own process group, so teardown reaches every child
@@ -142,7 +151,7 @@ export async function startPortal({ log, timeoutMs = 240_000 } = {}) {
   const started = Date.now();
   try {
     for (;;) {
-      if (exited) throw new Error(`scripts/dev.sh ended (${exited})`);
+      if (exited) throw new Error(`${args.join(' ')} ended (${exited})`);
       if (
         (await answers(`${BACKEND_URL}/api/memleak/health`)) &&
         (await answers(APP_URL))
