@@ -21,6 +21,14 @@ const BENCHES = {
     title: 'Tracer overhead per malloc+free pair',
   },
   ledger: { file: 'bench/ledger.ts', title: 'HeapLedger throughput' },
+  decoder: {
+    file: 'bench/decoder.ts',
+    title: "trace_malloc decoding against Inspektor Gadget's own client",
+  },
+  kubernetes: {
+    file: 'bench/kubernetes.ts',
+    title: 'The Kubernetes path: sustained event rate and detection',
+  },
   frontend: {
     file: 'bench/frontend.mjs',
     title: 'Frontend: time to data and bundle size',
