@@ -39,6 +39,19 @@ const LEAKER: Entity = {
 };
 const REF = 'component:default/leaker-c';
 
+/** A Deployment of leaker-c that allocates and frees: a healthy heap. */
+const STEADY: Entity = {
+  ...LEAKER,
+  metadata: {
+    ...LEAKER.metadata,
+    name: 'leaker-steady',
+    annotations: {
+      ...LEAKER.metadata.annotations,
+      'backstage.io/kubernetes-id': 'leaker-steady',
+    },
+  },
+};
+
 jest.setTimeout(400_000);
 
 let tb: Testbed;
@@ -51,7 +64,7 @@ beforeAll(async () => {
   pods = (await leakerPods(tb)).map(p => p.metadata.name).sort();
   const cfg = testbedBackendConfig(tb);
   ({ backend, api } = await startMemleakBackend({
-    entities: [LEAKER],
+    entities: [LEAKER, STEADY],
     config: {
       kubernetes: cfg.kubernetes,
       backend: { server: cfg.backendServer },
@@ -88,6 +101,37 @@ async function until(
     await new Promise(r => setTimeout(r, 2000));
   }
   return seen;
+}
+
+/** The test bed's admin: changes the cluster the way an operator would. */
+async function admin(
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: any }> {
+  const res = await tb.admin.request(path, { method, body });
+  const text = await res.text();
+  return { status: res.status, json: text ? JSON.parse(text) : {} };
+}
+
+/** An object as it can be created again after a test deleted it. */
+function recreatable(obj: any) {
+  const { name, namespace, labels, annotations } = obj.metadata;
+  const { status: _status, ...rest } = obj;
+  return { ...rest, metadata: { name, namespace, labels, annotations } };
+}
+
+async function waitFor<T>(
+  what: string,
+  check: () => Promise<T | undefined>,
+  limitSec = 120,
+): Promise<T> {
+  for (let i = 0; i < limitSec; i++) {
+    const value = await check();
+    if (value !== undefined) return value;
+    await new Promise(r => setTimeout(r, 1000));
+  }
+  throw new Error(`${what}: not within ${limitSec} s`);
 }
 
 describe('the report of a Kubernetes entity', () => {
@@ -250,5 +294,165 @@ describe('faults in the middle of a trace', () => {
     // The cluster answers again: the report is whole.
     const r = await report();
     expect(r.pods!.length).toBe(2);
+  });
+
+  it("the node's gadget pod is deleted: the trace ends interrupted, and a new one says to install Inspektor Gadget", async () => {
+    const id = await traceWithData();
+    const node = (await report()).pods!.find(p => p.name === pods[1])!.node!;
+    const podPath = `/api/v1/namespaces/gadget/pods/gadget-${node}`;
+    const gadgetPod = (await admin('GET', podPath)).json;
+    expect(gadgetPod.metadata?.name).toBe(`gadget-${node}`);
+    // What the kubelet does when its pod goes: the container, ig, stops.
+    expect(
+      (await admin('DELETE', `${podPath}?gracePeriodSeconds=0`)).status,
+    ).toBe(200);
+    tbctl('stop', `ig-${node}`);
+    try {
+      await endsInterrupted(id, /cut off/);
+      await waitFor('the gadget pod to be gone', async () =>
+        (await admin('GET', podPath)).status === 404 ? true : undefined,
+      );
+      const again = await api
+        .post('/api/memleak/traces')
+        .send({ entityRef: REF, target: pods[1], durationSec: 60 });
+      const detail = again.body.id
+        ? (await until(again.body.id, t => t.status !== 'running', 60)).pop()
+        : undefined;
+      const said = [
+        again.body.error?.message,
+        ...(detail?.notices ?? []).map(n => n.message),
+      ].join(' ');
+      expect(said).toContain(`Inspektor Gadget is not running on node ${node}`);
+      expect(said).toContain('kubectl gadget deploy');
+      expect(detail?.status ?? 'not started').not.toBe('running');
+    } finally {
+      await api.post(`/api/memleak/traces/${id}/stop`);
+      await admin(
+        'POST',
+        '/api/v1/namespaces/gadget/pods',
+        recreatable(gadgetPod),
+      );
+      tbctl('stop', `ig-relay-${node}`);
+      tbctl('start', `ig-${node}`);
+      await waitFor('the gadget pod Running again', async () =>
+        (await admin('GET', podPath)).json.status?.phase === 'Running'
+          ? true
+          : undefined,
+      );
+    }
+  });
+});
+
+describe('RBAC taken from the ServiceAccount', () => {
+  it("the report's notice names what the API server refused, and comes back whole once granted", async () => {
+    const path =
+      '/apis/rbac.authorization.k8s.io/v1/namespaces/memleak-demo/rolebindings/backstage-memleak-reader';
+    const binding = (await admin('GET', path)).json;
+    expect(binding.roleRef?.name).toBe('backstage-memleak-reader');
+    expect((await admin('DELETE', path)).status).toBe(200);
+    try {
+      const r = await waitFor('a refusal', async () => {
+        const rep = await report();
+        return rep.notices.some(n => n.code === 'rbac_denied')
+          ? rep
+          : undefined;
+      });
+      const notice = r.notices.find(n => n.code === 'rbac_denied')!;
+      expect(notice.message).toMatch(/403/);
+      expect(notice.message).toMatch(/pods/);
+      expect(notice.message).toContain('manifests/backstage-rbac');
+      expect(r.capability.available).toBe(false);
+      // A trace cannot start either, and says why.
+      const start = await api
+        .post('/api/memleak/traces')
+        .send({ entityRef: REF, durationSec: 60 });
+      expect(start.status).toBe(400);
+      expect(start.body.error.message).toMatch(/403/);
+    } finally {
+      await admin(
+        'POST',
+        '/apis/rbac.authorization.k8s.io/v1/namespaces/memleak-demo/rolebindings',
+        recreatable(binding),
+      );
+    }
+    await waitFor('the report whole again', async () =>
+      (await report()).pods?.length === 2 ? true : undefined,
+    );
+  });
+});
+
+describe('a steady heap on Kubernetes', () => {
+  const DEPLOYMENTS = '/apis/apps/v1/namespaces/memleak-demo/deployments';
+
+  afterAll(async () => {
+    await admin('DELETE', `${DEPLOYMENTS}/leaker-steady`);
+  });
+
+  it('is never called a leak', async () => {
+    // leaker-c's own Deployment, as a second one allocating and freeing.
+    const base = (await admin('GET', `${DEPLOYMENTS}/leaker-c`)).json;
+    const labels = {
+      'app.kubernetes.io/name': 'leaker-steady',
+      'backstage.io/kubernetes-id': 'leaker-steady',
+    };
+    const template = base.spec.template;
+    template.metadata = { labels };
+    template.spec.containers[0].env = [
+      { name: 'LEAK_MODE', value: 'steady' },
+      { name: 'LEAK_INTERVAL_MS', value: '1000' },
+      { name: 'LEAK_START_DELAY_S', value: '0' },
+    ];
+    const created = await admin('POST', DEPLOYMENTS, {
+      apiVersion: 'apps/v1',
+      kind: 'Deployment',
+      metadata: { name: 'leaker-steady', namespace: 'memleak-demo', labels },
+      spec: {
+        replicas: 1,
+        selector: {
+          matchLabels: { 'app.kubernetes.io/name': 'leaker-steady' },
+        },
+        template,
+      },
+    });
+    expect([201, 409]).toContain(created.status);
+    // Running, and its process started by the test bed's pod runner.
+    await waitFor('the leaker-steady pod', async () => {
+      const list = (
+        await admin(
+          'GET',
+          '/api/v1/namespaces/memleak-demo/pods?labelSelector=app.kubernetes.io%2Fname%3Dleaker-steady',
+        )
+      ).json;
+      return list.items?.find(
+        (p: any) =>
+          p.status.phase === 'Running' &&
+          p.metadata.annotations?.['testbed.memleak.dev/host-pid'] &&
+          !p.metadata.deletionTimestamp,
+      );
+    });
+
+    const start = await api
+      .post('/api/memleak/traces')
+      .send({ entityRef: 'component:default/leaker-steady', durationSec: 90 });
+    expect(start.status).toBe(201);
+    const seen = await until(start.body.id, t => t.status !== 'running', 200);
+    const last = seen[seen.length - 1];
+    const snap = last.snapshots[last.snapshots.length - 1];
+    expect({
+      status: last.status,
+      verdictsSeen: [...new Set(seen.map(t => t.verdict))].filter(
+        v => v === 'leak',
+      ),
+      lost: snap?.lostEvents,
+      churned: (snap?.allocs ?? 0) >= 30 && (snap?.frees ?? 0) >= 30,
+      leakStacks: last.stacks.filter(x => x.verdict === 'leak').length,
+    }).toEqual({
+      status: 'completed',
+      verdictsSeen: [],
+      lost: 0,
+      churned: true,
+      leakStacks: 0,
+    });
+    expect(last.verdict).not.toBe('leak');
   });
 });
