@@ -62,7 +62,7 @@ describe('the lab, on the test bed', () => {
     session = await runSession(['bash'], onTestbed, {
       cwd: ROOT,
       env: { ...process.env, KUBECONFIG, PATH: `${join(ROOT, '.memleak/testbed/bin')}:${process.env.PATH}` },
-      timeoutMs: 120000,
+      timeoutMs: 300000, // kubectl memleak traces for a minute
     });
   });
   for (const b of onTestbed) {
