@@ -31,8 +31,7 @@
  * Node process, as the two plugins share a Backstage backend. Progress goes
  * to stderr; the last stdout line is one JSON object.
  */
-import { execFileSync } from 'node:child_process';
-import http from 'node:http';
+import { execFileSync, spawn } from 'node:child_process';
 import net from 'node:net';
 import path from 'node:path';
 import type { Entity } from '@backstage/catalog-model';
@@ -224,34 +223,55 @@ const refOf = (name: string) => `component:default/${name}`;
 
 // --- load ---------------------------------------------------------------------
 
-/** `rps` requests/s of /work?n=`rounds` to the pod; counts the pairs they made. */
+/**
+ * The load generator, in a process of its own so that the backend sharing
+ * this one's event loop cannot slow it: `rps` requests/s of
+ * /work?n=`rounds`; on stdin's end it waits for what is in flight and prints
+ * the pairs the answered requests made.
+ */
+const LOAD_SCRIPT = `
+const http = require('node:http');
+const [ip, port, rps, rounds, perRound] = process.argv.slice(1);
+const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
+let pairs = 0, failed = 0, inflight = 0;
+const timer = setInterval(() => {
+  inflight++;
+  http.get({ host: ip, port: Number(port), path: '/work?n=' + rounds, agent }, res => {
+    res.resume();
+    res.on('end', () => { inflight--; if (res.statusCode === 200) pairs += rounds * perRound; else failed++; });
+  }).on('error', () => { inflight--; failed++; });
+}, 1000 / Number(rps));
+process.stdin.resume();
+process.stdin.on('end', async () => {
+  clearInterval(timer);
+  for (let i = 0; i < 100 && inflight > 0; i++) await new Promise(r => setTimeout(r, 100));
+  process.stdout.write(JSON.stringify({ pairs, failed }) + '\\n');
+  process.exit(0);
+});
+`;
+
 function load(ip: string, port: number, rps: number, rounds: number) {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 16 });
-  let pairs = 0;
-  let failed = 0;
-  let inflight = 0;
-  const timer = setInterval(() => {
-    inflight++;
-    http
-      .get({ host: ip, port, path: `/work?n=${rounds}`, agent }, res => {
-        res.resume();
-        res.on('end', () => {
-          inflight--;
-          if (res.statusCode === 200) pairs += rounds * PAIRS_PER_ROUND;
-          else failed++;
-        });
-      })
-      .on('error', () => {
-        inflight--;
-        failed++;
-      });
-  }, 1000 / rps);
+  const child = spawn(
+    process.execPath,
+    [
+      '-e',
+      LOAD_SCRIPT,
+      ip,
+      String(port),
+      String(rps),
+      String(rounds),
+      String(PAIRS_PER_ROUND),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  let out = '';
+  child.stdout.on('data', d => (out += d));
+  const exited = new Promise(resolve => child.once('exit', resolve));
   return {
-    async stop() {
-      clearInterval(timer);
-      for (let i = 0; i < 100 && inflight > 0; i++) await sleep(100);
-      agent.destroy();
-      return { pairs, failed };
+    async stop(): Promise<{ pairs: number; failed: number }> {
+      child.stdin.end();
+      await exited;
+      return JSON.parse(out.trim());
     },
   };
 }
