@@ -296,6 +296,17 @@ describe('faults in the middle of a trace', () => {
     expect(r.pods!.length).toBe(2);
   });
 
+  it("the port-forward drops (the node's kubelet, kwok, goes away): the trace ends interrupted", async () => {
+    const id = await traceWithData();
+    tbctl('stop', 'kwok');
+    try {
+      await endsInterrupted(id, /cut off/);
+    } finally {
+      tbctl('start', 'kwok');
+      await api.post(`/api/memleak/traces/${id}/stop`);
+    }
+  });
+
   it("the node's gadget pod is deleted: the trace ends interrupted, and a new one says to install Inspektor Gadget", async () => {
     const id = await traceWithData();
     const node = (await report()).pods!.find(p => p.name === pods[1])!.node!;
