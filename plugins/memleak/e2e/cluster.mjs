@@ -46,6 +46,9 @@ const AXE_SOURCE = fs.readFileSync(
 );
 
 const log = message => process.stderr.write(`e2e-cluster: ${message}\n`);
+let portal;
+let browser;
+let page;
 const harness = createHarness('e2e-cluster');
 const { run } = harness;
 let failures = 0;
@@ -70,9 +73,6 @@ function test(name, fn) {
   });
 }
 
-let portal;
-let browser;
-let page;
 let traceStarted = false;
 const pageErrors = [];
 const axeCounts = {};
@@ -129,12 +129,13 @@ async function checkAccessibility(name, scope) {
     violations: violations.length,
     seriousOrCritical: bad.length,
   };
+  const ids = violations.map(v => `${v.id}/${v.impact}`).join(', ');
   log(
-    `axe on ${name}: ${violations.length} violations, ${bad.length} serious or critical` +
-      (violations.length
-        ? ` (${violations.map(v => `${v.id}/${v.impact}`).join(', ')})`
-        : ''),
+    `axe on ${name}: ${violations.length} violations, ${
+      bad.length
+    } serious or critical${ids ? ` (${ids})` : ''}`,
   );
+
   assert(
     bad.length === 0,
     `axe found ${bad.length} serious or critical violations on ${name}:\n${bad
