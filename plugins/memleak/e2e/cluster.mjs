@@ -160,6 +160,7 @@ async function tracesFromApi() {
     `${BACKEND_URL}/api/memleak/traces?entityRef=${encodeURIComponent(
       ENTITY_REF,
     )}`,
+    { signal: AbortSignal.timeout(30_000) },
   );
   assert(res.ok, `GET /api/memleak/traces answered ${res.status}`);
   return (await res.json()).items;
@@ -349,6 +350,8 @@ async function stopRunningTraces() {
       if (t.status !== 'running') continue;
       await fetch(`${BACKEND_URL}/api/memleak/traces/${t.id}/stop`, {
         method: 'POST',
+        // Teardown must end even when the backend no longer answers.
+        signal: AbortSignal.timeout(15_000),
       });
     }
   } catch {
