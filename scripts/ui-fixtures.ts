@@ -21,7 +21,6 @@ import type {
   TraceSummary,
 } from '@internal/plugin-memleak-common';
 import * as fs from 'fs';
-import knexFactory from 'knex';
 import * as path from 'path';
 import { readMemleakSettings } from '../plugins/memleak-backend/src/config';
 import { FleetService } from '../plugins/memleak-backend/src/fleet/FleetService';
@@ -33,13 +32,12 @@ import {
 import { ReportService } from '../plugins/memleak-backend/src/report/ReportService';
 import type { AllocationSource } from '../plugins/memleak-backend/src/sources/types';
 import { InspektorGadgetSource } from '../plugins/memleak-backend/src/sources/gadget/InspektorGadgetSource';
-import { DatabaseMemleakStore } from '../plugins/memleak-backend/src/store/DatabaseMemleakStore';
 import { KubernetesTargets } from '../plugins/memleak-backend/src/targets/kubernetes/KubernetesTargets';
 import type { PodObject } from '../plugins/memleak-backend/src/targets/kubernetes/pods';
 import { LocalTargets } from '../plugins/memleak-backend/src/targets/LocalTargets';
 import { TargetResolver } from '../plugins/memleak-backend/src/targets/TargetResolver';
 import { SimulatedSource } from '../plugins/memleak-backend/src/trace/testing/SimulatedSource';
-import { TraceRunner } from '../plugins/memleak-backend/src/trace/TraceRunner';
+import { sqliteTraceRunner } from '../plugins/memleak-backend/src/__testUtils__/sqliteTraceRunner';
 
 const OUT = path.resolve(__dirname, '../plugins/memleak/src/__fixtures__');
 const MIB = 1024 * 1024;
@@ -373,17 +371,8 @@ function targetsFor(entityName: string): TargetResolver {
 const sleep = (ms: number) => new Promise(r => setTimeout(r, ms));
 
 async function main() {
-  const knex = knexFactory({
-    client: 'better-sqlite3',
-    connection: ':memory:',
-    useNullAsDefault: true,
-  });
-  const store = await DatabaseMemleakStore.create({
-    database: { getClient: async () => knex },
-  });
-  const runner = new TraceRunner({
-    store,
-    logger: mockServices.rootLogger({ level: 'warn' }),
+  const { knex, store, runner } = await sqliteTraceRunner({
+    filename: ':memory:',
     settings: settings.trace,
     ownerId: 'ui-fixtures',
   });

@@ -14,22 +14,19 @@
  *
  * Prints the verdicts it stored, as JSON, on its last stdout line.
  */
-import { mockServices } from '@backstage/backend-test-utils';
 import { ConfigReader } from '@backstage/config';
-import knexFactory from 'knex';
 import path from 'node:path';
 import { readMemleakSettings } from '../../plugins/memleak-backend/src/config';
 import type { KubeApi } from '../../plugins/memleak-backend/src/kubernetes/KubeApi';
 import { KubeconfigKubeApi } from '../../plugins/memleak-backend/src/kubernetes/KubeconfigKubeApi';
-import { DatabaseMemleakStore } from '../../plugins/memleak-backend/src/store/DatabaseMemleakStore';
 import { KubernetesTargets } from '../../plugins/memleak-backend/src/targets/kubernetes/KubernetesTargets';
 import { SimulatedSource } from '../../plugins/memleak-backend/src/trace/testing/SimulatedSource';
-import { TraceRunner } from '../../plugins/memleak-backend/src/trace/TraceRunner';
 import {
   testbed,
   testbedBackendConfig,
   TESTBED_CLUSTER,
 } from '../../plugins/memleak-backend/src/__testUtils__/testbed';
+import { sqliteTraceRunner } from '../../plugins/memleak-backend/src/__testUtils__/sqliteTraceRunner';
 import { benchEntities, type Story } from './entities';
 
 const MIB = 1024 * 1024;
@@ -87,17 +84,8 @@ async function main() {
     maxLiveAllocations: settings.trace.maxLiveAllocations,
     topStacks: settings.trace.topStacks,
   });
-  const knex = knexFactory({
-    client: 'better-sqlite3',
-    connection: { filename: path.join(dbDir, 'memleak.sqlite') },
-    useNullAsDefault: true,
-  });
-  const store = await DatabaseMemleakStore.create({
-    database: { getClient: async () => knex },
-  });
-  const runner = new TraceRunner({
-    store,
-    logger: mockServices.rootLogger({ level: 'warn' }),
+  const { knex, store, runner } = await sqliteTraceRunner({
+    filename: path.join(dbDir, 'memleak.sqlite'),
     settings: settings.trace,
     ownerId: 'bench-seed',
   });
