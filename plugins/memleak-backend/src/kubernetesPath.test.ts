@@ -296,6 +296,21 @@ describe('faults in the middle of a trace', () => {
     expect(r.pods!.length).toBe(2);
   });
 
+  it('the gadget service goes silent behind an open port-forward: keepalive ends the trace interrupted', async () => {
+    const id = await traceWithData();
+    const node = (await report()).pods!.find(p => p.name === pods[1])!.node!;
+    // The relay (the node's gadget port) dies; kwok keeps the WebSocket open
+    // and ig itself runs on: nothing closes the stream, only pings notice.
+    tbctl('stop', `ig-relay-${node}`);
+    try {
+      await endsInterrupted(id, /stopped answering/);
+    } finally {
+      await api.post(`/api/memleak/traces/${id}/stop`);
+      tbctl('stop', `ig-${node}`);
+      tbctl('start', `ig-${node}`);
+    }
+  });
+
   it("the port-forward drops (the node's kubelet, kwok, goes away): the trace ends interrupted", async () => {
     const id = await traceWithData();
     tbctl('stop', 'kwok');

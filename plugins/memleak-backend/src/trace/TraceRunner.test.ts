@@ -61,13 +61,23 @@ async function replicasOn(id: DatabaseId) {
   const pools = await openPools(id);
   const runners: TraceRunner[] = [];
   return {
-    async start(ownerId: string, settings: TraceSettings = SETTINGS) {
+    async start(
+      ownerId: string,
+      settings: TraceSettings = SETTINGS,
+      stopGraceMs?: number,
+    ) {
       const knex = pools.open();
       const store = await DatabaseMemleakStore.create({
         database: mockServices.database({ knex }),
       });
       const logger = mockServices.logger.mock();
-      const runner = new TraceRunner({ store, logger, settings, ownerId });
+      const runner = new TraceRunner({
+        store,
+        logger,
+        settings,
+        ownerId,
+        stopGraceMs,
+      });
       runners.push(runner);
       return { knex, store, logger, runner };
     },
@@ -84,6 +94,38 @@ async function heartbeatOf(knex: Knex, traceId: string): Promise<number> {
     .first('heartbeat_at');
   return new Date(row.heartbeat_at).getTime();
 }
+
+describe('TraceRunner.stop', () => {
+  it.each(DATABASE_IDS)(
+    'records a trace whose source does not let go as interrupted, never running, on %s',
+    async id => {
+      const replicas = await replicasOn(id);
+      try {
+        const a = await replicas.start(REPLICA_A, SETTINGS, 50);
+        const options = traceOf('stuck');
+        const source = options.source as SimulatedSource;
+        let release = () => {};
+        source.stopGate = new Promise(r => (release = r));
+        const trace = await a.runner.start(options);
+
+        await a.runner.stop(trace.id);
+        expect(await a.store.getTrace(trace.id)).toMatchObject({
+          status: 'interrupted',
+          notices: [
+            expect.objectContaining({
+              code: 'interrupted',
+              message: expect.stringContaining('did not end within 0.05 s'),
+            }),
+          ],
+        });
+        expect(a.runner.runningFor('component:default/stuck')).toBeUndefined();
+        release();
+      } finally {
+        await replicas.close();
+      }
+    },
+  );
+});
 
 describe('TraceRunner with several replicas', () => {
   it.each(DATABASE_IDS)(

@@ -14,6 +14,8 @@ import type { AllocationSource } from '../sources/types';
 import type { MemleakStore } from '../store/types';
 import { SnapshotContext, TraceSession } from './TraceSession';
 
+const STOP_GRACE_MS = 15_000;
+
 /** The backend-wide concurrency limit is reached; the error handler answers 429. */
 export class TooManyTracesError extends CustomErrorBase {
   readonly name = 'TooManyTracesError';
@@ -59,6 +61,8 @@ export class TraceRunner {
       settings: TraceSettings;
       /** This replica (`memleak.instanceId`): the owner of the traces it starts. */
       ownerId: string;
+      /** How long Stop waits for a trace to end before recording it as cut off. */
+      stopGraceMs?: number;
     },
   ) {
     this.heartbeatTimer = setInterval(
@@ -235,7 +239,29 @@ export class TraceRunner {
       throw new NotFoundError(`Trace ${id} is not running`);
     }
     r.session.stop();
-    await r.done;
+    const graceMs = this.deps.stopGraceMs ?? STOP_GRACE_MS;
+    let timer: NodeJS.Timeout | undefined;
+    const ended = await Promise.race([
+      r.done.then(() => true),
+      new Promise<false>(resolve => {
+        timer = setTimeout(() => resolve(false), graceMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (ended) return;
+    // Never left "running": a session that cannot end is recorded as cut off.
+    this.running.delete(id);
+    const { store, logger } = this.deps;
+    logger.warn(`Trace ${id} did not end within ${graceMs} ms of Stop`);
+    await store.addNotice(id, {
+      level: 'warning',
+      code: 'interrupted',
+      message: `The trace did not end within ${
+        graceMs / 1000
+      } s of Stop (its source did not let go); it is recorded as interrupted with its data up to then.`,
+      at: new Date().toISOString(),
+    });
+    await store.updateTrace(id, { status: 'interrupted', endedAt: new Date() });
   }
 
   /** Stops every running trace of an entity (all pods of a group). */

@@ -171,6 +171,18 @@ describe('TraceSession', () => {
     expect(source.calls).toEqual({ start: 1, snapshot: 0, stop: 1 });
   });
 
+  it('is stopped at once while its source is still attaching', async () => {
+    const source = new SimulatedSource({ stepSec: 2 });
+    source.startGate = new Promise(() => {}); // never answers
+    const session = new TraceSession({ ...FAST, source, durationSec: 10 });
+    const done = session.run();
+    await new Promise(r => setTimeout(r, 20));
+    session.stop();
+
+    expect(await done).toEqual({ status: 'stopped' });
+    expect(source.calls).toEqual({ start: 1, snapshot: 0, stop: 1 });
+  });
+
   it('ends with status stopped when stopped, soon after', async () => {
     const source = new SimulatedSource({ stepSec: 2, churn: CHURN });
     let seen = 0;

@@ -110,7 +110,13 @@ export class TraceSession {
   async run(): Promise<SessionEnd> {
     const { source, durationSec, intervalSec } = this.options;
     try {
-      await source.start();
+      // Stop works while attaching, too: a source may take long to start.
+      const starting = source.start();
+      starting.catch(() => undefined);
+      if ((await raceAbort(starting, this.stopRequest.signal)) === 'aborted') {
+        await source.stop().catch(() => undefined);
+        return { status: 'stopped' };
+      }
     } catch (error) {
       await this.notify(
         error instanceof SourceError
@@ -176,7 +182,8 @@ export class TraceSession {
       optional(context?.rssBytes),
       optional(context?.reportedBytes),
     ]);
-    for (const notice of source.drainNotices?.() ?? []) await this.notify(notice);
+    for (const notice of source.drainNotices?.() ?? [])
+      await this.notify(notice);
     const judgement = this.judge.add(ledger);
     const update: SessionUpdate = {
       elapsedSec,
@@ -225,4 +232,22 @@ function toHeapSnapshot(
     rssBytes,
     reportedBytes,
   };
+}
+
+/** Settles with `work`, or says `aborted` as soon as `signal` is. */
+async function raceAbort(
+  work: Promise<void>,
+  signal: AbortSignal,
+): Promise<'done' | 'aborted'> {
+  if (signal.aborted) return 'aborted';
+  let onAbort = () => {};
+  const aborted = new Promise<'aborted'>(resolve => {
+    onAbort = () => resolve('aborted');
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+  try {
+    return await Promise.race([work.then(() => 'done' as const), aborted]);
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+  }
 }

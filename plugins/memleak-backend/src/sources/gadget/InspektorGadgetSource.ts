@@ -44,6 +44,7 @@ export class InspektorGadgetSource implements AllocationSource {
   private notices: SourceNotice[] = [];
   private readonly ledger: HeapLedger;
   private readonly reader: GadgetEventReader;
+  private stream?: Duplex;
   private client?: GadgetClient;
   private run?: GadgetRun;
   private stopping = false;
@@ -60,7 +61,36 @@ export class InspektorGadgetSource implements AllocationSource {
     this.ended = new Promise(resolve => (this.resolveEnded = resolve));
   }
 
+  /**
+   * Connects, asks the service what it is, runs the gadget and waits for its
+   * GadgetInfo — all of it within startTimeoutSec: a port-forward can open
+   * onto a service that never answers.
+   */
   async start(): Promise<void> {
+    const timeoutSec = this.options.startTimeoutSec ?? 60;
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            this.attachError(
+              new Error(`no answer from the gadget within ${timeoutSec} s`),
+            ),
+          ),
+        timeoutSec * 1000,
+      );
+    });
+    try {
+      await Promise.race([this.attach(), timeout]);
+    } catch (error) {
+      await this.stop();
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
+  private async attach(): Promise<void> {
     const { options } = this;
     let stream: Duplex;
     try {
@@ -76,6 +106,11 @@ export class InspektorGadgetSource implements AllocationSource {
             }: ${(error as Error).message}`,
           });
     }
+    if (this.stopping) {
+      stream.destroy(); // stopped (or timed out) while connecting
+      return;
+    }
+    this.stream = stream;
     this.client = await GadgetClient.connect(stream).catch(error => {
       stream.destroy();
       throw this.attachError(error);
@@ -106,27 +141,7 @@ export class InspektorGadgetSource implements AllocationSource {
         },
       );
     });
-    const timeoutSec = options.startTimeoutSec ?? 60;
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () =>
-          reject(
-            this.attachError(
-              new Error(`no answer from the gadget within ${timeoutSec} s`),
-            ),
-          ),
-        timeoutSec * 1000,
-      );
-    });
-    try {
-      await Promise.race([started, timeout]);
-    } catch (error) {
-      await this.stop();
-      throw error;
-    } finally {
-      clearTimeout(timer);
-    }
+    await started;
   }
 
   async snapshot(minAgeMs: number): Promise<LedgerSnapshot> {
@@ -147,6 +162,7 @@ export class InspektorGadgetSource implements AllocationSource {
     await Promise.race([this.consumed.catch(() => undefined), bounded]);
     this.run?.cancel();
     this.client?.close();
+    this.stream?.destroy();
   }
 
   drainNotices(): SourceNotice[] {

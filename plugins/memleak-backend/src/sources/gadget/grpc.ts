@@ -20,6 +20,14 @@ export class GrpcError extends Error {
 export const GRPC_UNAVAILABLE = 14;
 const MAX_MESSAGE_BYTES = 64 * 1024 * 1024;
 
+/**
+ * gRPC keepalive: a port-forward can stay open after the far side is gone
+ * (kwok keeps the WebSocket when the gadget's port closes), and a quiet
+ * process sends no events, so silence alone proves nothing. An HTTP/2 PING
+ * every 10 s that gets no answer within 20 s ends the connection.
+ */
+export const KEEPALIVE = { intervalMs: 10_000, timeoutMs: 20_000 };
+
 /** Splits a byte stream into gRPC messages. */
 export class MessageFramer {
   private buffer = Buffer.alloc(0);
@@ -63,7 +71,29 @@ export interface BidiCall {
 }
 
 export class GrpcConnection {
-  private constructor(private readonly session: http2.ClientHttp2Session) {}
+  private constructor(private readonly session: http2.ClientHttp2Session) {
+    const timer = setInterval(() => this.keepalive(), KEEPALIVE.intervalMs);
+    timer.unref();
+    session.once('close', () => clearInterval(timer));
+  }
+
+  private keepalive(): void {
+    if (this.closed) return;
+    const deadline = setTimeout(
+      () =>
+        this.session.destroy(
+          new Error(
+            `the gadget service stopped answering (no reply to an HTTP/2 ping in ${
+              KEEPALIVE.timeoutMs / 1000
+            } s)`,
+          ),
+        ),
+      KEEPALIVE.timeoutMs,
+    );
+    deadline.unref();
+    const sent = this.session.ping(() => clearTimeout(deadline));
+    if (!sent) clearTimeout(deadline); // too many pings in flight: the last one is still timed
+  }
 
   /** Opens HTTP/2 (prior knowledge, no TLS) on `stream`. */
   static open(stream: Duplex): Promise<GrpcConnection> {

@@ -27,6 +27,10 @@ export class SimulatedSource implements AllocationSource {
   readonly calls = { start: 0, snapshot: 0, stop: 0 };
   /** Makes `start` reject with this. */
   startError?: Error;
+  /** Makes start wait for this first (a service that is slow to answer). */
+  startGate?: Promise<void>;
+  /** Makes stop wait for this first (a source that does not let go). */
+  stopGate?: Promise<void>;
   /** Makes every snapshot from now on reject with this. */
   snapshotError?: Error;
   private readonly heap: SyntheticHeap;
@@ -52,6 +56,7 @@ export class SimulatedSource implements AllocationSource {
 
   async start(): Promise<void> {
     this.calls.start++;
+    await this.startGate;
     if (this.startError) throw this.startError;
   }
 
@@ -68,6 +73,7 @@ export class SimulatedSource implements AllocationSource {
 
   async stop(): Promise<void> {
     this.calls.stop++;
+    await this.stopGate;
   }
 
   /** The simulated source ends on its own (the target exited, say). */

@@ -69,7 +69,9 @@ export const TraceHistory = (props: {
                   aria-pressed={shown}
                   aria-label={`View trace started ${started(trace.startedAt)}`}
                 >
-                  {shown ? 'Shown' : 'View'}
+                  {/* One word in both states, as in the pods table: the
+                      accessible name must hold the visible text. */}
+                  View
                 </Button>
               </TableCell>
             </TableRow>
