@@ -29,6 +29,9 @@ import type { MemleakStore } from '../store/types';
 import type { EntityTargets } from '../targets/types';
 import type { TargetResolver } from '../targets/TargetResolver';
 
+/** How long the fleet page waits for one entity's pods before leaving its time to OOM out. */
+const OOM_LOOKUP_MS = 5_000;
+
 const FIELDS = [
   'kind',
   'metadata.name',
@@ -149,13 +152,24 @@ export class FleetService {
     return item;
   }
 
-  /** Only growing entities pay for a look at their pods' limits and working sets. */
+  /**
+   * Only growing entities pay for a look at their pods' limits and working
+   * sets — not at what the pods say of themselves — and a cluster slow to
+   * answer leaves the time to OOM out rather than holding up the page.
+   */
   private async soonestOom(
     entity: Entity,
     kind: EntityTargets,
     group: TraceSummary[],
   ): Promise<FleetOom | undefined> {
-    const report = await kind.report(entity);
+    let timer: NodeJS.Timeout | undefined;
+    const report = await Promise.race([
+      kind.report(entity, { selfReport: false }),
+      new Promise<undefined>(resolve => {
+        timer = setTimeout(() => resolve(undefined), OOM_LOOKUP_MS);
+      }),
+    ]).finally(() => clearTimeout(timer));
+    if (!report) return undefined;
     let soonest: FleetOom | undefined;
     for (const trace of group) {
       const pod = report.pods?.find(

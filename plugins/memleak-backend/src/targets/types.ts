@@ -20,6 +20,16 @@ export interface TargetReport {
   notices: Array<Omit<Notice, 'at'>>;
 }
 
+/** What a report may leave out. */
+export interface ReportOptions {
+  /**
+   * `false`: skip asking the workload about itself (health, readiness, its
+   * own memory metric) — for callers that need only limits and the kernel's
+   * view, such as the fleet page's time to OOM.
+   */
+  selfReport?: boolean;
+}
+
 /** A trace ready to start: where, with which source, and what to read beside it. */
 export interface PreparedTrace {
   target: TraceTarget;
@@ -34,7 +44,7 @@ export interface PreparedTrace {
  */
 export interface EntityTargets {
   readonly mode: MemleakReport['mode'];
-  report(entity: Entity): Promise<TargetReport>;
+  report(entity: Entity, options?: ReportOptions): Promise<TargetReport>;
   /**
    * The traces a request asks for: the named target, or every traceable one.
    * A name the entity does not select is an InputError (400).

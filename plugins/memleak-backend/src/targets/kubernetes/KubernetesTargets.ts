@@ -23,7 +23,12 @@ import {
 import { getJson, KubeApi, KubeApiError } from '../../kubernetes/KubeApi';
 import { checkEndpoint, readReportedMemory } from '../../report/selfReport';
 import { InspektorGadgetSource } from '../../sources/gadget/InspektorGadgetSource';
-import type { EntityTargets, PreparedTrace, TargetReport } from '../types';
+import type {
+  EntityTargets,
+  PreparedTrace,
+  ReportOptions,
+  TargetReport,
+} from '../types';
 import { gadgetParamsFor } from './gadgetParams';
 import { kubeFetch } from './kubeFetch';
 import { describePod, PodObject, tracedContainer } from './pods';
@@ -127,7 +132,10 @@ export class KubernetesTargets implements EntityTargets {
     return { pods: perCluster.flat(), notices };
   }
 
-  async report(entity: Entity): Promise<TargetReport> {
+  async report(
+    entity: Entity,
+    options: ReportOptions = {},
+  ): Promise<TargetReport> {
     const { pods, notices } = await this.select(entity);
     const settings = readSelfReportSettings(entity);
     const reported: ReportedTarget[] = [];
@@ -135,24 +143,13 @@ export class KubernetesTargets implements EntityTargets {
     let metricsMissing = false;
     await Promise.all(
       pods.map(async ({ api, info }, i) => {
-        const fetchImpl = kubeFetch(api);
-        const [health, ready, memory, workingSet] = await Promise.all([
-          checkEndpoint(
-            podProxyPath(info, settings.healthPort, settings.healthPath),
-            fetchImpl,
-          ),
-          checkEndpoint(
-            podProxyPath(info, settings.healthPort, settings.readyPath),
-            fetchImpl,
-          ),
-          readReportedMemory(
-            podProxyPath(info, settings.metricsPort, settings.metricsPath),
-            settings.memoryMetric,
-            fetchImpl,
-          ),
+        const [self, workingSet] = await Promise.all([
+          options.selfReport === false
+            ? undefined
+            : this.selfReport(api, info, settings),
           workingSetBytes(api, info.namespace, info.name, info.container),
         ]);
-        reported[i] = { name: info.name, health, ready, memory };
+        if (self) reported[i] = self;
         if (workingSet.missing) metricsMissing = true;
         kernel[i] = {
           name: info.name,
@@ -182,6 +179,31 @@ export class KubernetesTargets implements EntityTargets {
       capability,
       notices,
     };
+  }
+
+  /** What a pod says of itself, through `pods/proxy`. */
+  private async selfReport(
+    api: KubeApi,
+    info: PodTarget,
+    settings: SelfReportSettings,
+  ): Promise<ReportedTarget> {
+    const fetchImpl = kubeFetch(api);
+    const [health, ready, memory] = await Promise.all([
+      checkEndpoint(
+        podProxyPath(info, settings.healthPort, settings.healthPath),
+        fetchImpl,
+      ),
+      checkEndpoint(
+        podProxyPath(info, settings.healthPort, settings.readyPath),
+        fetchImpl,
+      ),
+      readReportedMemory(
+        podProxyPath(info, settings.metricsPort, settings.metricsPath),
+        settings.memoryMetric,
+        fetchImpl,
+      ),
+    ]);
+    return { name: info.name, health, ready, memory };
   }
 
   private capability(
