@@ -3,6 +3,7 @@ import type {
   AuthService,
   DiscoveryService,
 } from '@backstage/backend-plugin-api';
+import { deadline } from '../deadline';
 import { KubeApi, kubeApiError, KubeApiError, KubeResponse } from './KubeApi';
 
 /** The kubernetes backend plugin's header that picks the cluster. */
@@ -30,15 +31,21 @@ class ProxiedKubeApi implements KubeApi {
     const url = `${await this.base()}/proxy${path}`;
     const headers = await this.headers();
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
+    // The deadline covers the body too: it is cleared once the body is read.
+    const limit = deadline(init.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     try {
       const res = await fetch(url, {
         method: init.method ?? 'GET',
         headers,
         body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: AbortSignal.timeout(init.timeoutMs ?? DEFAULT_TIMEOUT_MS),
+        signal: limit.signal,
       });
-      return { status: res.status, text: () => res.text() };
+      return {
+        status: res.status,
+        text: () => res.text().finally(limit.clear),
+      };
     } catch (error) {
+      limit.clear();
       throw new KubeApiError(
         0,
         `${init.method ?? 'GET'} ${path} on cluster ${
@@ -132,12 +139,14 @@ export class BackstageKubernetes {
   async clusters(): Promise<string[]> {
     const url = `${await this.base()}/clusters`;
     let res: Response;
+    const limit = deadline(DEFAULT_TIMEOUT_MS);
     try {
       res = await fetch(url, {
         headers: { Authorization: `Bearer ${await this.token()}` },
-        signal: AbortSignal.timeout(DEFAULT_TIMEOUT_MS),
+        signal: limit.signal,
       });
     } catch (error) {
+      limit.clear();
       throw new KubeApiError(
         0,
         `the kubernetes backend plugin did not answer at ${url}: ${
@@ -145,7 +154,7 @@ export class BackstageKubernetes {
         }. Is @backstage/plugin-kubernetes-backend installed?`,
       );
     }
-    const text = await res.text();
+    const text = await res.text().finally(limit.clear);
     if (!res.ok) throw kubeApiError(`GET ${url}`, res.status, text);
     const body = JSON.parse(text) as { items: Array<{ name: string }> };
     return body.items.map(c => c.name);

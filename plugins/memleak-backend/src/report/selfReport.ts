@@ -3,6 +3,7 @@ import type {
   EndpointCheck,
   ReportedMemory,
 } from '@internal/plugin-memleak-common';
+import { deadline } from '../deadline';
 
 /** Probes and scrapes answer fast or not at all, like a kubelet probe. */
 export const SELF_REPORT_TIMEOUT_MS = 2000;
@@ -34,10 +35,9 @@ export async function checkEndpoint(
   fetchImpl: Fetch = fetch,
 ): Promise<EndpointCheck> {
   const started = performance.now();
+  const limit = deadline(SELF_REPORT_TIMEOUT_MS);
   try {
-    const res = await fetchImpl(url, {
-      signal: AbortSignal.timeout(SELF_REPORT_TIMEOUT_MS),
-    });
+    const res = await fetchImpl(url, { signal: limit.signal });
     const body = await readCapped(res);
     const latencyMs = Math.round(performance.now() - started);
     let reportedStatus: string | undefined;
@@ -56,6 +56,8 @@ export async function checkEndpoint(
     };
   } catch (error) {
     return { url, state: 'unreachable', error: describeFetchError(error) };
+  } finally {
+    limit.clear();
   }
 }
 
@@ -68,16 +70,17 @@ export async function readReportedMemory(
   fetchImpl: Fetch = fetch,
 ): Promise<ReportedMemory> {
   let text: string;
+  const limit = deadline(SELF_REPORT_TIMEOUT_MS);
   try {
-    const res = await fetchImpl(url, {
-      signal: AbortSignal.timeout(SELF_REPORT_TIMEOUT_MS),
-    });
+    const res = await fetchImpl(url, { signal: limit.signal });
     if (!res.ok) {
       return { url, metric, otherGauges: [], error: `HTTP ${res.status}` };
     }
     text = await readCapped(res);
   } catch (error) {
     return { url, metric, otherGauges: [], error: describeFetchError(error) };
+  } finally {
+    limit.clear();
   }
   let families;
   try {

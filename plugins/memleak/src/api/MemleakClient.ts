@@ -9,6 +9,9 @@ import type {
 } from '@internal/plugin-memleak-common';
 import type { MemleakApi } from './MemleakApi';
 
+/** The longest a request may take: a report reads every pod through the cluster. */
+const REQUEST_TIMEOUT_MS = 30_000;
+
 /**
  * {@link MemleakApi} over HTTP, using the app's discovery and fetch APIs
  * (the fetch API adds the user's Backstage token).
@@ -65,7 +68,23 @@ export class MemleakClient implements MemleakApi {
 
   private async request<T>(path: string, init?: RequestInit): Promise<T> {
     const baseUrl = await this.discoveryApi.getBaseUrl('memleak');
-    const response = await this.fetchApi.fetch(`${baseUrl}${path}`, init);
+    let response: Response;
+    try {
+      response = await this.fetchApi.fetch(`${baseUrl}${path}`, {
+        ...init,
+        // A request that never answers must not stop a live view's polling.
+        signal: init?.signal ?? AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+    } catch (error) {
+      if ((error as Error).name === 'TimeoutError') {
+        throw new Error(
+          `The memleak backend did not answer ${path.split('?')[0]} within ${
+            REQUEST_TIMEOUT_MS / 1000
+          } s; retrying.`,
+        );
+      }
+      throw error;
+    }
     if (!response.ok) {
       throw await toError(response, baseUrl);
     }
