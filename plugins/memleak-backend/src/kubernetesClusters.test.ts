@@ -5,6 +5,7 @@ import type request from 'supertest';
 import kubernetesPlugin from '@backstage/plugin-kubernetes-backend';
 import { startMemleakBackend } from './__testUtils__/memleakBackend';
 import {
+  LEAKER,
   TESTBED_CLUSTER,
   testbed,
   testbedBackendConfig,
@@ -16,19 +17,6 @@ import {
  * for the other that says what failed and what to do.
  */
 
-const LEAKER: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'leaker-c',
-    namespace: 'default',
-    annotations: {
-      'backstage.io/kubernetes-id': 'leaker-c',
-      'backstage.io/kubernetes-namespace': 'memleak-demo',
-    },
-  },
-  spec: { type: 'service', lifecycle: 'experimental', owner: 'team-a' },
-};
 const PINNED: Entity = {
   ...LEAKER,
   metadata: {

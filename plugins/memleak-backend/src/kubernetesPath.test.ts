@@ -8,6 +8,7 @@ import type request from 'supertest';
 import kubernetesPlugin from '@backstage/plugin-kubernetes-backend';
 import { startMemleakBackend } from './__testUtils__/memleakBackend';
 import {
+  LEAKER,
   leakerPods,
   TESTBED_CLUSTER,
   testbed,
@@ -22,21 +23,6 @@ import {
  * leaker-c process of a pod → ledger → verdict → store → API.
  */
 
-const LEAKER: Entity = {
-  apiVersion: 'backstage.io/v1alpha1',
-  kind: 'Component',
-  metadata: {
-    name: 'leaker-c',
-    namespace: 'default',
-    annotations: {
-      'backstage.io/kubernetes-id': 'leaker-c',
-      'backstage.io/kubernetes-namespace': 'memleak-demo',
-      'memleak.dev/health-port': '8080',
-      'memleak.dev/metrics-port': '9090',
-    },
-  },
-  spec: { type: 'service', lifecycle: 'experimental', owner: 'team-a' },
-};
 const REF = 'component:default/leaker-c';
 
 /** A Deployment of leaker-c that allocates and frees: a healthy heap. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
+import type { Entity } from '@backstage/catalog-model';
 import { KubeconfigKubeApi } from '../kubernetes/KubeconfigKubeApi';
 
 /**
@@ -120,3 +121,20 @@ export function testbedBackendConfig(tb: Testbed) {
     },
   };
 }
+
+/** leaker-c as the catalog has it: its pods by `backstage.io/kubernetes-id`. */
+export const LEAKER: Entity = {
+  apiVersion: 'backstage.io/v1alpha1',
+  kind: 'Component',
+  metadata: {
+    name: 'leaker-c',
+    namespace: 'default',
+    annotations: {
+      'backstage.io/kubernetes-id': 'leaker-c',
+      'backstage.io/kubernetes-namespace': 'memleak-demo',
+      'memleak.dev/health-port': '8080',
+      'memleak.dev/metrics-port': '9090',
+    },
+  },
+  spec: { type: 'service', lifecycle: 'experimental', owner: 'team-a' },
+};

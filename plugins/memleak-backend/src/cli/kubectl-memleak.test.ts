@@ -1,9 +1,9 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { cliTraceReportSchema } from '@internal/plugin-memleak-common';
+import { runProcess } from '../__testUtils__/runProcess';
 import {
   leakerPods,
   testbed,
@@ -37,20 +37,10 @@ function kubectlMemleak(
   args: string[],
   kubeconfig = tb.backstageKubeconfig,
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise(resolve => {
-    const child = spawn(kubectl, ['memleak', ...args], {
-      env: {
-        ...process.env,
-        PATH: `${BIN}${path.delimiter}${process.env.PATH}`,
-        KUBECONFIG: kubeconfig,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', d => (stdout += d));
-    child.stderr.on('data', d => (stderr += d));
-    child.on('close', code => resolve({ code, stdout, stderr }));
+  return runProcess(kubectl, ['memleak', ...args], {
+    ...process.env,
+    PATH: `${BIN}${path.delimiter}${process.env.PATH}`,
+    KUBECONFIG: kubeconfig,
   });
 }
 

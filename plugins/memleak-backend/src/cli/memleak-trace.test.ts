@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { resolvePackagePath } from '@backstage/backend-plugin-api';
 import { cliTraceReportSchema } from '@internal/plugin-memleak-common';
@@ -7,6 +6,7 @@ import {
   LeakerProcess,
   requireRoot,
 } from '../__testUtils__/leakerProcess';
+import { runProcess } from '../__testUtils__/runProcess';
 
 // The CLI as users run it: the bin script in a child process.
 const BIN = path.join(
@@ -17,16 +17,7 @@ const BIN = path.join(
 function run(
   args: string[],
 ): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise(resolve => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', d => (stdout += d));
-    child.stderr.on('data', d => (stderr += d));
-    child.on('close', code => resolve({ code, stdout, stderr }));
-  });
+  return runProcess(process.execPath, [BIN, ...args]);
 }
 
 describe('memleak-trace', () => {
