@@ -399,7 +399,7 @@ run_pod() { # namespace name uid ip
   ip netns exec "$netns" env -i PATH=/usr/bin:/bin PORT=8080 METRICS_PORT=9090 "${envs[@]}" \
     "$ROOT/leaker-c/build/leaker" >"$LOGS/pod-$ns-$name.log" 2>&1 </dev/null &
   pid=$!
-  echo "$pid $ns $name $netns" >"$RUN/pods/$uid"
+  echo "$pid $ns $name $netns $ip" >"$RUN/pods/$uid"
   # Where the pod's process runs on the host: ig's pid filter needs it (see
   # testbed/README.md, "gadget params").
   kctl annotate pod -n "$ns" "$name" "testbed.memleak.dev/host-pid=$pid" --overwrite >/dev/null
@@ -407,7 +407,7 @@ run_pod() { # namespace name uid ip
 
 stop_pod() { # uid
   local pid ns name netns
-  read -r pid ns name netns <"$RUN/pods/$1"
+  read -r pid ns name netns _ <"$RUN/pods/$1"
   kill -TERM "$pid" 2>/dev/null || true
   ip netns del "$netns" 2>/dev/null || true
   rm -f "$RUN/pods/$1"
@@ -418,10 +418,37 @@ leaker_pods() {
     awk '$4 == "Running" && $5 != "" && $6 ~ /(^|\/)leaker-c(:|@|$)/ && $7 == ""'
 }
 
+# kwok forgets the IPs of the pods it already runs when it restarts (it
+# marks an IP used only while a stage changes the pod) and hands them out
+# again. A node never gives two pods one IP, so the younger pod of each pair
+# gets a free IP of its node's range, counted down from the top, away from
+# the addresses kwok hands out next.
+reassign_duplicate_pod_ips() {
+  local dups ns name node ip cidr prefix used k free
+  dups="$(kctl get pods -A --sort-by=.metadata.creationTimestamp -o jsonpath='{range .items[*]}{.metadata.namespace} {.metadata.name} {.spec.nodeName} {.status.podIP} {.metadata.deletionTimestamp}{"\n"}{end}' |
+    awk '$4 != "" && $5 == "" { if (seen[$4]++) print $1, $2, $3, $4 }')" || return 0
+  [ -n "$dups" ] || return 0
+  while read -r ns name node ip; do
+    cidr="$(kctl get node "$node" -o jsonpath='{.spec.podCIDR}')" || continue
+    prefix="${cidr%.*}"
+    used="$(kctl get pods -A -o jsonpath='{range .items[*]}{.status.podIP}{"\n"}{end}')" || continue
+    free=""
+    for ((k = 254; k > 1; k--)); do
+      grep -qx "$prefix.$k" <<<"$used" || { free="$prefix.$k"; break; }
+    done
+    [ -n "$free" ] || { log "no free IP in $cidr for pod $ns/$name"; continue; }
+    log "kwok gave pod $ns/$name the IP $ip of an older pod; it gets $free"
+    kctl patch pod -n "$ns" "$name" --subresource=status --type=merge \
+      -p "{\"status\":{\"podIP\":\"$free\",\"podIPs\":[{\"ip\":\"$free\"}]}}" >/dev/null ||
+      log "could not give pod $ns/$name a new IP"
+  done <<<"$dups"
+}
+
 kubelet_shim_loop() {
   trap 'exit 0' TERM INT
   while true; do
     local pods uid
+    reassign_duplicate_pod_ips
     pods="$(leaker_pods 2>/dev/null)" || {
       sleep 2
       continue
@@ -430,15 +457,22 @@ kubelet_shim_loop() {
       [ -n "${uid:-}" ] || continue
       if [ ! -f "$RUN/pods/$uid" ]; then
         run_pod "$ns" "$name" "$uid" "$ip" || log "could not start pod $ns/$name"
-      elif ! kill -0 "$(cut -d' ' -f1 "$RUN/pods/$uid")" 2>/dev/null; then
-        # The process exited: a real kubelet would restart the container.
+      elif ! kill -0 "$(cut -d' ' -f1 "$RUN/pods/$uid")" 2>/dev/null ||
+        [ "$(cut -d' ' -f5 "$RUN/pods/$uid")" != "$ip" ]; then
+        # The process exited, or the pod's IP changed: a real kubelet would
+        # restart the container (and the pod's network); the next round does.
         stop_pod "$uid"
       fi
     done <<<"$pods"
     for f in "$RUN"/pods/*; do
       [ -e "$f" ] || continue
       uid="$(basename "$f")"
-      grep -q " $uid " <<<"$pods" || stop_pod "$uid"
+      if grep -q " $uid " <<<"$pods"; then
+        # Another pod's network going away takes a shared IP's route with it.
+        ip route replace "$(cut -d' ' -f5 "$f")/32" dev "$(pod_veth_name "$uid")" src "$GATEWAY" 2>/dev/null || true
+      else
+        stop_pod "$uid"
+      fi
     done
     sleep 2
   done

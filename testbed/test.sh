@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The test bed's own life cycle, as a user runs it: `up` from nothing, `up`
 # again (already up), `down` leaving no process, network namespace or link,
-# a second `up` after `down`, which it leaves up for the suites that use it.
+# a second `up` after `down`, which it leaves up for the suites that use it,
+# and pods made after kwok restarts keeping IPs of their own.
 # `test.sh down` ends it and checks that nothing is left.
 # Ends with `testbed: N passed, N failed`.
 set -uo pipefail
@@ -46,6 +47,32 @@ timed_up() { # label
   echo "  ($1 took $((SECONDS - start)) s)"
 }
 
+# kwok forgets its pods' IPs when it restarts and hands them out again: the
+# pods made afterwards must still get IPs no other pod holds, and every
+# leaker must answer through pods/proxy. Leaves the demo at two replicas.
+kwok_restart_keeps_pod_ips_apart() {
+  local ok=1 pods ips p
+  "${TB[@]}" stop kwok >/dev/null && "${TB[@]}" start kwok >/dev/null || return 1
+  kctl -n memleak-demo scale deploy leaker-c --replicas=4 >/dev/null || return 1
+  for _ in $(seq 45); do
+    sleep 2
+    pods="$(kctl -n memleak-demo get pods -l app.kubernetes.io/name=leaker-c \
+      --field-selector=status.phase=Running -o jsonpath='{range .items[*]}{.metadata.name}{"\n"}{end}')"
+    ips="$(kctl get pods -A -o jsonpath='{range .items[*]}{.status.podIP}{"\n"}{end}' | grep -v '^$')"
+    [ "$(grep -c . <<<"$pods")" -eq 4 ] || continue
+    [ "$(sort <<<"$ips" | uniq -d)" = "" ] || continue
+    ok=0
+    for p in $pods; do
+      kctl get --raw "/api/v1/namespaces/memleak-demo/pods/$p:8080/proxy/health" 2>/dev/null | grep -q healthy || ok=1
+    done
+    [ "$ok" -eq 0 ] && break
+  done
+  [ "$ok" -eq 0 ] || echo "       pods: $(tr '\n' ' ' <<<"$pods"); IPs: $(tr '\n' ' ' <<<"$ips")"
+  kctl -n memleak-demo scale deploy leaker-c --replicas=2 >/dev/null || return 1
+  kctl -n memleak-demo rollout status deploy/leaker-c --timeout=60s >/dev/null || return 1
+  return "$ok"
+}
+
 mkdir -p "$LOGS"
 if [ "${1:-}" = down ]; then
   check "down" bash -c "bash '$ROOT/testbed/testbed.sh' down >/dev/null"
@@ -60,6 +87,7 @@ else
   check "down" bash -c "bash '$ROOT/testbed/testbed.sh' down >/dev/null"
   check "down leaves no process, network namespace or link" nothing_left
   check "a second up after down" timed_up up-again
+  check "after kwok restarts, new pods get IPs of their own and every leaker answers" kwok_restart_keeps_pod_ips_apart
 fi
 echo "testbed: $PASSED passed, $FAILED failed"
 [ "$FAILED" -eq 0 ]

@@ -23,6 +23,9 @@ const BIN = path.join(
   'bin',
 );
 
+// The hooks reach the API server while other test files load the machine.
+jest.setTimeout(60_000);
+
 let tb: Testbed;
 let pod: string;
 let kubectl: string;

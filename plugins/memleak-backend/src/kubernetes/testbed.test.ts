@@ -16,6 +16,9 @@ const GADGET = {
   port: 8080,
 };
 
+// The hooks reach the API server while other test files load the machine.
+jest.setTimeout(60_000);
+
 let tb: Testbed;
 let leaker: string;
 
