@@ -175,25 +175,33 @@ function fakeCluster(options: FakeClusterOptions): KubeApi {
         return answer(200, JSON.stringify({ items }));
       }
       const metrics =
-        /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/[^/]+\/pods\/([^/]+)$/.exec(
+        /^\/apis\/metrics\.k8s\.io\/v1beta1\/namespaces\/([^/]+)\/pods(?:\/([^/]+))?$/.exec(
           pathname,
         );
       if (metrics) {
         if (options.metrics === 'missing') {
           return answer(404, '404 page not found');
         }
-        const bytes = BASE_WORKING_SET + (heapOf.get(metrics[1]) ?? 0);
-        return answer(
-          200,
-          JSON.stringify({
-            containers: [
-              {
-                name: 'leaker',
-                usage: { memory: `${Math.round(bytes / 1024)}Ki` },
+        const ns = decodeURIComponent(metrics[1]);
+        const usage = (name: string) => ({
+          metadata: { name, namespace: ns },
+          containers: [
+            {
+              name: 'leaker',
+              usage: {
+                memory: `${Math.round(
+                  (BASE_WORKING_SET + (heapOf.get(name) ?? 0)) / 1024,
+                )}Ki`,
               },
-            ],
-          }),
-        );
+            },
+          ],
+        });
+        if (metrics[2]) return answer(200, JSON.stringify(usage(metrics[2])));
+        const entity = (
+          new URLSearchParams(query).get('labelSelector') ?? ''
+        ).replace('backstage.io/kubernetes-id=', '');
+        const items = (options.pods[entity] ?? []).map(p => usage(p.name));
+        return answer(200, JSON.stringify({ items }));
       }
       const proxy = /\/pods\/[^/:]+:(\d+)\/proxy(\/.*)$/.exec(pathname);
       if (proxy) {

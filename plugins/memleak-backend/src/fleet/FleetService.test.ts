@@ -55,20 +55,23 @@ function fakeCluster(): KubeApi {
   return {
     cluster: 'dev',
     async request(path) {
+      // The pods of `shop` (other selectors select none) and their usage.
+      const selected = () =>
+        new URLSearchParams(path.split('?')[1]).get('labelSelector') ===
+        'backstage.io/kubernetes-id=shop'
+          ? ['shop-1', 'shop-2', 'shop-3']
+          : [];
       if (path.startsWith('/api/v1/namespaces/demo/pods?')) {
-        const selector = new URLSearchParams(path.split('?')[1]).get(
-          'labelSelector',
-        );
-        return answer(200, {
-          items:
-            selector === 'backstage.io/kubernetes-id=shop'
-              ? ['shop-1', 'shop-2', 'shop-3'].map(pod)
-              : [],
-        });
+        return answer(200, { items: selected().map(pod) });
       }
-      if (path.startsWith('/apis/metrics.k8s.io/')) {
+      if (
+        path.startsWith('/apis/metrics.k8s.io/v1beta1/namespaces/demo/pods?')
+      ) {
         return answer(200, {
-          containers: [{ name: 'app', usage: { memory: '100Mi' } }],
+          items: selected().map(name => ({
+            metadata: { name, namespace: 'demo' },
+            containers: [{ name: 'app', usage: { memory: '100Mi' } }],
+          })),
         });
       }
       return answer(200, 'ok');

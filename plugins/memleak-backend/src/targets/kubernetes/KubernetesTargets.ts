@@ -32,7 +32,7 @@ import type {
 import { gadgetParamsFor } from './gadgetParams';
 import { kubeFetch } from './kubeFetch';
 import { describePod, PodObject, tracedContainer } from './pods';
-import { workingSetBytes } from './workingSet';
+import { workingSetBytes, workingSetsOf } from './workingSet';
 
 /** The entity annotation naming the one cluster an entity runs in. */
 export const KUBERNETES_CLUSTER_ANNOTATION = 'backstage.io/kubernetes-cluster';
@@ -75,9 +75,12 @@ export class KubernetesTargets implements EntityTargets {
     );
   }
 
-  private async select(
-    entity: Entity,
-  ): Promise<{ pods: Selected[]; notices: Array<Omit<Notice, 'at'>> }> {
+  private async select(entity: Entity): Promise<{
+    pods: Selected[];
+    notices: Array<Omit<Notice, 'at'>>;
+    /** The pod query below `/api/v1`, e.g. `/namespaces/x/pods?labelSelector=…`. */
+    query: string;
+  }> {
     const a = entity.metadata.annotations ?? {};
     const selector =
       a[KUBERNETES_LABEL_SELECTOR_ANNOTATION] ||
@@ -86,11 +89,14 @@ export class KubernetesTargets implements EntityTargets {
     const wantedContainer = readSelfReportSettings(entity).container;
     const notices: Array<Omit<Notice, 'at'>> = [];
     let clusters: string[];
+    const query = `/${
+      namespace ? `namespaces/${encodeURIComponent(namespace)}/` : ''
+    }pods?labelSelector=${encodeURIComponent(selector)}`;
     try {
       clusters = await this.deps.access.clusters();
     } catch (error) {
       notices.push(clusterError(error, 'any').notice);
-      return { pods: [], notices };
+      return { pods: [], notices, query };
     }
     const only = a[KUBERNETES_CLUSTER_ANNOTATION];
     if (only) {
@@ -102,18 +108,18 @@ export class KubernetesTargets implements EntityTargets {
             clusters.join(', ') || 'none'
           }). Add it to kubernetes.clusterLocatorMethods.`,
         });
-        return { pods: [], notices };
+        return { pods: [], notices, query };
       }
       clusters = [only];
     }
-    const path = `/api/v1/${
-      namespace ? `namespaces/${encodeURIComponent(namespace)}/` : ''
-    }pods?labelSelector=${encodeURIComponent(selector)}`;
     const perCluster = await Promise.all(
       clusters.map(async cluster => {
         const api = this.deps.access.api(cluster);
         try {
-          const list = await getJson<{ items: PodObject[] }>(api, path);
+          const list = await getJson<{ items: PodObject[] }>(
+            api,
+            `/api/v1${query}`,
+          );
           return list.items.map(pod => ({
             api,
             pod,
@@ -129,36 +135,45 @@ export class KubernetesTargets implements EntityTargets {
         }
       }),
     );
-    return { pods: perCluster.flat(), notices };
+    return { pods: perCluster.flat(), notices, query };
   }
 
   async report(
     entity: Entity,
     options: ReportOptions = {},
   ): Promise<TargetReport> {
-    const { pods, notices } = await this.select(entity);
+    const { pods, notices, query } = await this.select(entity);
     const settings = readSelfReportSettings(entity);
-    const reported: ReportedTarget[] = [];
-    const kernel: KernelTarget[] = [];
+    // One metrics.k8s.io list per cluster, beside the pods' self-reports.
+    const apis = new Map(pods.map(p => [p.info.cluster, p.api]));
+    const [workingSets, reported] = await Promise.all([
+      Promise.all(
+        [...apis].map(
+          async ([cluster, api]) =>
+            [cluster, await workingSetsOf(api, query)] as const,
+        ),
+      ).then(entries => new Map(entries)),
+      options.selfReport === false
+        ? []
+        : Promise.all(
+            pods.map(({ api, info }) => this.selfReport(api, info, settings)),
+          ),
+    ]);
     let metricsMissing = false;
-    await Promise.all(
-      pods.map(async ({ api, info }, i) => {
-        const [self, workingSet] = await Promise.all([
-          options.selfReport === false
-            ? undefined
-            : this.selfReport(api, info, settings),
-          workingSetBytes(api, info.namespace, info.name, info.container),
-        ]);
-        if (self) reported[i] = self;
-        if (workingSet.missing) metricsMissing = true;
-        kernel[i] = {
-          name: info.name,
-          source: 'metrics.k8s.io',
-          rssBytes: workingSet.bytes,
-          error: workingSet.error,
-        };
-      }),
-    );
+    const kernel: KernelTarget[] = pods.map(({ info }) => {
+      const workingSet = workingSets.get(info.cluster)!(
+        info.namespace,
+        info.name,
+        info.container,
+      );
+      if (workingSet.missing) metricsMissing = true;
+      return {
+        name: info.name,
+        source: 'metrics.k8s.io',
+        rssBytes: workingSet.bytes,
+        error: workingSet.error,
+      };
+    });
     if (metricsMissing) {
       notices.push({
         level: 'info',
