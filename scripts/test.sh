@@ -6,14 +6,12 @@
 #   scripts/test.sh            everything
 #   scripts/test.sh jest ...   only the named suites (lint tsc testbed jest deploy
 #                              e2e-cluster testbed-down leaker e2e); jest, deploy and
-#                              e2e-cluster use the test bed. e2e-cluster is not in the
-#                              default run yet: it failed once in a full clean-clone run
-#                              (docs/TESTING.md), so it runs by name.
+#                              e2e-cluster use the test bed.
 set -uo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT" || exit 1
 SUITES=("$@")
-[ ${#SUITES[@]} -eq 0 ] && SUITES=(lint tsc testbed jest deploy testbed-down leaker e2e)
+[ ${#SUITES[@]} -eq 0 ] && SUITES=(lint tsc testbed jest deploy e2e-cluster testbed-down leaker e2e)
 
 bash scripts/setup.sh test || { echo "setup failed"; echo "0 passed, 1 failed"; exit 1; }
 export npm_config_nodedir="${npm_config_nodedir:-$(dirname "$(dirname "$(command -v node)")")}"

@@ -28,17 +28,17 @@ import {
   startPortal,
   stopStartedPortals,
 } from './portal.mjs';
+import {
+  ENTITY_PATH,
+  screenshot,
+  tracesFromApi,
+  VERDICT_MOVED,
+} from './leaker.mjs';
 
-const ENTITY_REF = 'component:default/leaker-c';
-const ENTITY_PATH = '/catalog/default/component/leaker-c';
-const SCREENSHOTS = process.argv.includes('--update-docs')
-  ? path.join(ROOT, 'docs/screenshots')
-  : path.join(ROOT, '.memleak/test-results/screenshots');
 const TRACE_DURATION = '300'; // seconds: outlasts the wait for the verdict
 // Through Inspektor Gadget the verdict reads growing after ~1–2 min of
 // tracing on an idle machine; the test bed is shared and the machine busy.
 const VERDICT_TIMEOUT_MS = 270_000;
-const VERDICT_MOVED = /Growing \(suspected leak\)|Leak confirmed/;
 const HEALTHY = /^healthy \(HTTP 200, says "healthy"\)/;
 const AXE_SOURCE = fs.readFileSync(
   createRequire(import.meta.url).resolve('axe-core/axe.min.js'),
@@ -146,26 +146,6 @@ async function checkAccessibility(name, scope) {
   );
 }
 
-async function screenshot(name, top) {
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  const file = path.join(SCREENSHOTS, name);
-  await top?.evaluate(el => el.scrollIntoView({ block: 'start' }));
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: file });
-  log(`saved ${path.relative(ROOT, file)}`);
-}
-
-async function tracesFromApi() {
-  const res = await fetch(
-    `${BACKEND_URL}/api/memleak/traces?entityRef=${encodeURIComponent(
-      ENTITY_REF,
-    )}`,
-    { signal: AbortSignal.timeout(30_000) },
-  );
-  assert(res.ok, `GET /api/memleak/traces answered ${res.status}`);
-  return (await res.json()).items;
-}
-
 test('yarn dev --cluster starts and leaker-c shows its two pods on two nodes, both reporting healthy', async () => {
   portal = await startPortal({ log, cluster: true, timeoutMs: 420_000 });
   browser = await openBrowser();
@@ -244,7 +224,7 @@ test('Trace heap on all pods: the verdict moves to growing or leak while every p
     timeoutMs: 5_000,
     what: 'a pod verdict',
   });
-  await screenshot('k8s-card.png');
+  await screenshot(page, 'k8s-card.png', { log });
   await checkAccessibility('the card', card());
 });
 
@@ -264,7 +244,7 @@ test('the Memory tab shows the pods, the timeline and the stacks of the running 
     /leak_memory_chunk/,
     { timeoutMs: 30_000, what: 'top stack' },
   );
-  await screenshot('k8s-tab.png');
+  await screenshot(page, 'k8s-tab.png', { log });
   // The tab's own content: everything below the entity page's tabs.
   await checkAccessibility(
     'the Memory tab',
@@ -293,7 +273,7 @@ test('the fleet page lists leaker-c first, with its verdict', async () => {
     timeoutMs: 30_000,
     what: "leaker-c's verdict on the fleet page",
   });
-  await screenshot('fleet.png');
+  await screenshot(page, 'fleet.png', { log });
   await checkAccessibility(
     'the fleet page',
     page.locator('article').filter({ has: table }).first(),

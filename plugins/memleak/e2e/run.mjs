@@ -12,8 +12,6 @@
 //
 // leaker-c's LEAK_* settings pass through, e.g. LEAK_INTERVAL_MS=1000 for a
 // faster leak, or LEAK_MODE=steady to watch the test fail on a healthy heap.
-import fs from 'node:fs';
-import path from 'node:path';
 import { openBrowser } from './browser.mjs';
 import { createHarness } from './harness.mjs';
 import { onSignals } from './signals.mjs';
@@ -24,25 +22,19 @@ import {
   parseBytes,
   waitForText,
 } from './page.mjs';
+import { APP_URL, startPortal, stopStartedPortals } from './portal.mjs';
 import {
-  APP_URL,
-  BACKEND_URL,
-  ROOT,
-  startPortal,
-  stopStartedPortals,
-} from './portal.mjs';
+  ENTITY_PATH,
+  screenshot,
+  tracesFromApi,
+  VERDICT_MOVED,
+} from './leaker.mjs';
 
-const ENTITY_REF = 'component:default/leaker-c';
-const ENTITY_PATH = '/catalog/default/component/leaker-c';
-const SCREENSHOTS = process.argv.includes('--update-docs')
-  ? path.join(ROOT, 'docs/screenshots')
-  : path.join(ROOT, '.memleak/test-results/screenshots');
 const TRACE_DURATION = '120'; // seconds; long enough to still be running when Stop is pressed
 const VERDICT_TIMEOUT_MS = 90_000;
 // leaker-c's 1 MiB/8 s reads `leak` after ~72–80 s of tracing: a full 60 s
 // window of aged growth. The trace (120 s) is still running then.
 const LEAK_BY_SEC = 105;
-const VERDICT_MOVED = /Growing \(suspected leak\)|Leak confirmed/;
 
 const log = message => process.stderr.write(`e2e: ${message}\n`);
 const { test, run } = createHarness('e2e');
@@ -77,27 +69,6 @@ function needTrace() {
 const reported = () =>
   page.getByRole('region', { name: 'Reported by the service' });
 const observed = () => page.getByRole('region', { name: 'Observed with eBPF' });
-
-async function latestTraceFromApi() {
-  const res = await fetch(
-    `${BACKEND_URL}/api/memleak/traces?entityRef=${encodeURIComponent(
-      ENTITY_REF,
-    )}`,
-  );
-  assert(res.ok, `GET /api/memleak/traces answered ${res.status}`);
-  return (await res.json()).items;
-}
-
-/** A viewport screenshot; `top`, when given, is scrolled to the top first. */
-async function screenshot(name, top) {
-  fs.mkdirSync(SCREENSHOTS, { recursive: true });
-  const file = path.join(SCREENSHOTS, name);
-  await top?.evaluate(el => el.scrollIntoView({ block: 'start' }));
-  // Let the just-polled values settle before the picture is taken.
-  await page.waitForTimeout(500);
-  await page.screenshot({ path: file });
-  log(`saved ${path.relative(ROOT, file)}`);
-}
 
 test('the portal starts and the entity page shows what leaker-c reports', async () => {
   portal = await startPortal({ log });
@@ -229,7 +200,7 @@ test('the verdict becomes Leak confirmed while the service still says healthy', 
     /^healthy \(HTTP 200/,
     { timeoutMs: 1_000, what: 'health endpoint with the leak confirmed' },
   );
-  await screenshot('card.png');
+  await screenshot(page, 'card.png', { log });
 });
 
 test('the Memory tab shows the timeline, the leaking stack and the trace history', async () => {
@@ -280,10 +251,10 @@ test('the Memory tab shows the timeline, the leaking stack and the trace history
   );
   // The page scrolls inside Backstage's layout: put the chart and the stacks,
   // the tab's story, into the picture.
-  await screenshot(
-    'tab.png',
-    page.getByText('Memory over time', { exact: true }),
-  );
+  await screenshot(page, 'tab.png', {
+    top: page.getByText('Memory over time', { exact: true }),
+    log,
+  });
 });
 
 test('Stop ends the running trace and keeps its data', async () => {
@@ -301,7 +272,7 @@ test('Stop ends the running trace and keeps its data', async () => {
     timeoutMs: 5_000,
     what: 'trace view after Stop',
   });
-  const [latest, ...older] = await latestTraceFromApi();
+  const [latest, ...older] = await tracesFromApi();
   assert(
     older.length === 0,
     `the backend holds ${older.length + 1} traces, expected 1`,
