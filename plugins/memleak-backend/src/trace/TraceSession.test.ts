@@ -152,6 +152,25 @@ describe('TraceSession', () => {
     expect(source.calls.stop).toBe(1);
   });
 
+  it('fails, naming the limit, when a snapshot never answers', async () => {
+    const source = new SimulatedSource({ stepSec: 2, churn: CHURN });
+    const run = await recordTrace(
+      source,
+      { ...FAST, durationSec: 10, snapshotLimitMs: 200 },
+      () => {
+        source.snapshotGate = new Promise(() => {});
+      },
+    );
+
+    expect(run.end.status).toBe('failed');
+    expect(run.updates).toHaveLength(1);
+    expect(run.notices).toMatchObject([
+      { level: 'error', code: 'source_error' },
+    ]);
+    expect(run.notices[0].message).toContain('no snapshot within 0.2 s');
+    expect(source.calls.stop).toBe(1);
+  });
+
   it('fails with the source notice when it cannot attach', async () => {
     const source = new SimulatedSource({ stepSec: 2 });
     source.startError = new SourceError({

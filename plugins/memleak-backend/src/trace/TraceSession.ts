@@ -31,7 +31,15 @@ export interface TraceSessionOptions {
    * the defaults suit 2 s snapshots, faster ones want a shorter window.
    */
   verdict?: Partial<Omit<VerdictConfig, 'minAgeSec'>>;
+  /**
+   * A snapshot (the source, the context readings, the listeners' store
+   * writes) that takes longer than this fails the trace, so that nothing
+   * keeps it running for ever. Default 30 s.
+   */
+  snapshotLimitMs?: number;
 }
+
+const SNAPSHOT_LIMIT_MS = 30_000;
 
 /** What a session knows after each snapshot. */
 export interface SessionUpdate {
@@ -144,7 +152,10 @@ export class TraceSession {
         const finalTick = tick * intervalSec >= durationSec - 1e-9;
         await sleep(Math.max(0, due - performance.now()), stopSignal);
         if (ended) break;
-        last = await this.takeSnapshot((performance.now() - startedAt) / 1000);
+        last = await within(
+          this.takeSnapshot((performance.now() - startedAt) / 1000),
+          this.options.snapshotLimitMs ?? SNAPSHOT_LIMIT_MS,
+        );
         if (stopSignal.aborted) {
           status = 'stopped';
           break;
@@ -232,6 +243,29 @@ function toHeapSnapshot(
     rssBytes,
     reportedBytes,
   };
+}
+
+/** Settles with `work`, or rejects once `ms` have passed without it. */
+async function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(
+      () =>
+        reject(
+          new Error(
+            `no snapshot within ${
+              ms / 1000
+            } s: the source or the store stopped answering`,
+          ),
+        ),
+      ms,
+    );
+  });
+  try {
+    return await Promise.race([work, late]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Settles with `work`, or says `aborted` as soon as `signal` is. */

@@ -33,6 +33,8 @@ export class SimulatedSource implements AllocationSource {
   stopGate?: Promise<void>;
   /** Makes every snapshot from now on reject with this. */
   snapshotError?: Error;
+  /** Makes every snapshot from now on wait for this first (a source that hangs). */
+  snapshotGate?: Promise<void>;
   private readonly heap: SyntheticHeap;
   private readonly ledger: HeapLedger;
   private readonly stackIds: number[];
@@ -62,6 +64,7 @@ export class SimulatedSource implements AllocationSource {
 
   async snapshot(minAgeMs: number): Promise<LedgerSnapshot> {
     this.calls.snapshot++;
+    await this.snapshotGate;
     if (this.snapshotError) throw this.snapshotError;
     this.nowSec += this.options.stepSec;
     const clockNs = SimulatedSource.CLOCK_NS;
