@@ -9,6 +9,8 @@ import { KubeApi, kubeApiError, KubeApiError, KubeResponse } from './KubeApi';
 /** The kubernetes backend plugin's header that picks the cluster. */
 export const CLUSTER_HEADER = 'Backstage-Kubernetes-Cluster';
 const DEFAULT_TIMEOUT_MS = 10_000;
+/** How long the kubernetes plugin's cluster list is reused: it changes with its config, not per request. */
+const CLUSTERS_TTL_MS = 30_000;
 
 class ProxiedKubeApi implements KubeApi {
   constructor(
@@ -135,8 +137,22 @@ export class BackstageKubernetes {
     return token;
   }
 
-  /** Names of the clusters the kubernetes plugin knows. */
+  private known?: { names: Promise<string[]>; at: number };
+
+  /** Names of the clusters the kubernetes plugin knows (a failure is not kept). */
   async clusters(): Promise<string[]> {
+    const now = Date.now();
+    if (!this.known || now - this.known.at > CLUSTERS_TTL_MS) {
+      const names = this.fetchClusters();
+      this.known = { names, at: now };
+      names.catch(() => {
+        if (this.known?.names === names) this.known = undefined;
+      });
+    }
+    return this.known.names;
+  }
+
+  private async fetchClusters(): Promise<string[]> {
     const url = `${await this.base()}/clusters`;
     let res: Response;
     const limit = deadline(DEFAULT_TIMEOUT_MS);
