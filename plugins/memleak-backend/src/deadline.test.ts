@@ -34,4 +34,22 @@ describe('deadline', () => {
       server.close();
     }
   });
+
+  it('ends work that ignores its signal, with the same TimeoutError', async () => {
+    const limit = deadline(50);
+    const never = new Promise<string>(() => {});
+    await expect(limit.race(never)).rejects.toMatchObject({
+      name: 'TimeoutError',
+      message: 'no answer within 50 ms',
+    });
+  });
+
+  it('passes through what the work settles with in time', async () => {
+    const limit = deadline(1000);
+    await expect(limit.race(Promise.resolve('answer'))).resolves.toBe('answer');
+    await expect(
+      limit.race(Promise.reject(new Error('refused'))),
+    ).rejects.toThrow('refused');
+    limit.clear();
+  });
 });

@@ -31,6 +31,7 @@ import {
 import {
   ENTITY_PATH,
   screenshot,
+  traceFromApi,
   tracesFromApi,
   VERDICT_MOVED,
 } from './leaker.mjs';
@@ -309,12 +310,20 @@ test('Stop ends the trace of both pods', async () => {
     running.length === 0,
     `${running.length} traces still running after Stop`,
   );
-  assert(
-    traces.length === 2 && traces.every(t => t.status === 'stopped'),
-    `the backend holds ${traces
-      .map(t => t.status)
-      .join(', ')}, expected 2 stopped`,
-  );
+  if (traces.length !== 2 || traces.some(t => t.status !== 'stopped')) {
+    // Say why each trace that did not stop ended as it did.
+    const why = await Promise.all(
+      traces.map(async t => {
+        const detail = await traceFromApi(t.id).catch(e => ({ notices: [e] }));
+        return `${t.target?.label ?? t.id}: ${t.status}, ${t.verdict} (${
+          t.reason
+        }); notices: ${detail.notices.map(n => n.message).join(' | ')}`;
+      }),
+    );
+    throw new Error(
+      `expected 2 stopped traces, the backend holds:\n${why.join('\n')}`,
+    );
+  }
   traceStarted = false;
 });
 

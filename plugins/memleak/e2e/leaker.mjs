@@ -26,6 +26,15 @@ export async function tracesFromApi() {
   return (await res.json()).items;
 }
 
+/** One trace with its snapshots, stacks and notices. */
+export async function traceFromApi(id) {
+  const res = await fetch(`${BACKEND_URL}/api/memleak/traces/${id}`, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  assert(res.ok, `GET /api/memleak/traces/${id} answered ${res.status}`);
+  return res.json();
+}
+
 /** A viewport screenshot; `top`, when given, is scrolled to the top first. */
 export async function screenshot(page, name, { top, log }) {
   fs.mkdirSync(SCREENSHOTS, { recursive: true });

@@ -36,15 +36,17 @@ class ProxiedKubeApi implements KubeApi {
     // The deadline covers the body too: it is cleared once the body is read.
     const limit = deadline(init.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     try {
-      const res = await fetch(url, {
-        method: init.method ?? 'GET',
-        headers,
-        body: init.body === undefined ? undefined : JSON.stringify(init.body),
-        signal: limit.signal,
-      });
+      const res = await limit.race(
+        fetch(url, {
+          method: init.method ?? 'GET',
+          headers,
+          body: init.body === undefined ? undefined : JSON.stringify(init.body),
+          signal: limit.signal,
+        }),
+      );
       return {
         status: res.status,
-        text: () => res.text().finally(limit.clear),
+        text: () => limit.race(res.text()).finally(limit.clear),
       };
     } catch (error) {
       limit.clear();
@@ -157,10 +159,12 @@ export class BackstageKubernetes {
     let res: Response;
     const limit = deadline(DEFAULT_TIMEOUT_MS);
     try {
-      res = await fetch(url, {
-        headers: { Authorization: `Bearer ${await this.token()}` },
-        signal: limit.signal,
-      });
+      res = await limit.race(
+        fetch(url, {
+          headers: { Authorization: `Bearer ${await this.token()}` },
+          signal: limit.signal,
+        }),
+      );
     } catch (error) {
       limit.clear();
       throw new KubeApiError(
@@ -170,7 +174,7 @@ export class BackstageKubernetes {
         }. Is @backstage/plugin-kubernetes-backend installed?`,
       );
     }
-    const text = await res.text().finally(limit.clear);
+    const text = await limit.race(res.text()).finally(limit.clear);
     if (!res.ok) throw kubeApiError(`GET ${url}`, res.status, text);
     const body = JSON.parse(text) as { items: Array<{ name: string }> };
     return body.items.map(c => c.name);

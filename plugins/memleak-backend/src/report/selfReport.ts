@@ -37,8 +37,8 @@ export async function checkEndpoint(
   const started = performance.now();
   const limit = deadline(SELF_REPORT_TIMEOUT_MS);
   try {
-    const res = await fetchImpl(url, { signal: limit.signal });
-    const body = await readCapped(res);
+    const res = await limit.race(fetchImpl(url, { signal: limit.signal }));
+    const body = await limit.race(readCapped(res));
     const latencyMs = Math.round(performance.now() - started);
     let reportedStatus: string | undefined;
     try {
@@ -72,11 +72,11 @@ export async function readReportedMemory(
   let text: string;
   const limit = deadline(SELF_REPORT_TIMEOUT_MS);
   try {
-    const res = await fetchImpl(url, { signal: limit.signal });
+    const res = await limit.race(fetchImpl(url, { signal: limit.signal }));
     if (!res.ok) {
       return { url, metric, otherGauges: [], error: `HTTP ${res.status}` };
     }
-    text = await readCapped(res);
+    text = await limit.race(readCapped(res));
   } catch (error) {
     return { url, metric, otherGauges: [], error: describeFetchError(error) };
   } finally {
