@@ -137,39 +137,40 @@ describe('TraceSession', () => {
     expect(run.notices.map(n => n.code)).toEqual(['target_exited']);
   });
 
-  it('fails with a source_error notice when a snapshot fails', async () => {
-    const source = new SimulatedSource({ stepSec: 2, churn: CHURN });
-    const run = await recordTrace(source, { ...FAST, durationSec: 10 }, () => {
-      source.snapshotError = new Error('tracer pipe closed');
-    });
-
-    expect(run.end.status).toBe('failed');
-    expect(run.updates).toHaveLength(1);
-    expect(run.notices).toMatchObject([
-      { level: 'error', code: 'source_error' },
-    ]);
-    expect(run.notices[0].message).toContain('tracer pipe closed');
-    expect(source.calls.stop).toBe(1);
-  });
-
-  it('fails, naming the limit, when a snapshot never answers', async () => {
-    const source = new SimulatedSource({ stepSec: 2, churn: CHURN });
-    const run = await recordTrace(
-      source,
-      { ...FAST, durationSec: 10, snapshotLimitMs: 200 },
-      () => {
+  it.each([
+    {
+      when: 'a snapshot fails',
+      disturb: (source: SimulatedSource) => {
+        source.snapshotError = new Error('tracer pipe closed');
+      },
+      says: 'tracer pipe closed',
+    },
+    {
+      when: 'a snapshot never answers (naming the limit)',
+      disturb: (source: SimulatedSource) => {
         source.snapshotGate = new Promise(() => {});
       },
-    );
+      says: 'no snapshot within 0.2 s',
+    },
+  ])(
+    'fails with a source_error notice when $when',
+    async ({ disturb, says }) => {
+      const source = new SimulatedSource({ stepSec: 2, churn: CHURN });
+      const run = await recordTrace(
+        source,
+        { ...FAST, durationSec: 10, snapshotLimitMs: 200 },
+        () => disturb(source),
+      );
 
-    expect(run.end.status).toBe('failed');
-    expect(run.updates).toHaveLength(1);
-    expect(run.notices).toMatchObject([
-      { level: 'error', code: 'source_error' },
-    ]);
-    expect(run.notices[0].message).toContain('no snapshot within 0.2 s');
-    expect(source.calls.stop).toBe(1);
-  });
+      expect(run.end.status).toBe('failed');
+      expect(run.updates).toHaveLength(1);
+      expect(run.notices).toMatchObject([
+        { level: 'error', code: 'source_error' },
+      ]);
+      expect(run.notices[0].message).toContain(says);
+      expect(source.calls.stop).toBe(1);
+    },
+  );
 
   it('fails with the source notice when it cannot attach', async () => {
     const source = new SimulatedSource({ stepSec: 2 });
