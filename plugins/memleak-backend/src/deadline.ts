@@ -10,17 +10,18 @@
  *   stalled (every pending request through the kubernetes proxy at once, on
  *   the test bed). `race` does not depend on the callee honouring it.
  */
-export function deadline(ms: number): {
+export function deadline(
+  ms: number,
+  /** What the TimeoutError says; by default `no answer within <ms> ms`. */
+  message = `no answer within ${ms} ms`,
+): {
   signal: AbortSignal;
   clear: () => void;
   race: <T>(work: Promise<T>) => Promise<T>;
 } {
   const controller = new AbortController();
   const timer = setTimeout(
-    () =>
-      controller.abort(
-        new DOMException(`no answer within ${ms} ms`, 'TimeoutError'),
-      ),
+    () => controller.abort(new DOMException(message, 'TimeoutError')),
     ms,
   );
   const expired = new Promise<never>((_, reject) =>

@@ -11,6 +11,7 @@ import {
   LedgerSnapshot,
   SourceError,
 } from '../sources/types';
+import { deadline } from '../deadline';
 import { LeakJudge, VerdictConfig } from '../verdict';
 
 /** Readings taken beside each heap snapshot (process memory, the service's own claim). */
@@ -152,8 +153,8 @@ export class TraceSession {
         const finalTick = tick * intervalSec >= durationSec - 1e-9;
         await sleep(Math.max(0, due - performance.now()), stopSignal);
         if (ended) break;
-        last = await within(
-          this.takeSnapshot((performance.now() - startedAt) / 1000),
+        last = await this.takeSnapshotWithin(
+          (performance.now() - startedAt) / 1000,
           this.options.snapshotLimitMs ?? SNAPSHOT_LIMIT_MS,
         );
         if (stopSignal.aborted) {
@@ -184,6 +185,23 @@ export class TraceSession {
           : 'failed';
     }
     return { status, last };
+  }
+
+  private async takeSnapshotWithin(
+    elapsedSec: number,
+    limitMs: number,
+  ): Promise<SessionUpdate> {
+    const limit = deadline(
+      limitMs,
+      `no snapshot within ${
+        limitMs / 1000
+      } s: the source or the store stopped answering`,
+    );
+    try {
+      return await limit.race(this.takeSnapshot(elapsedSec));
+    } finally {
+      limit.clear();
+    }
   }
 
   private async takeSnapshot(elapsedSec: number): Promise<SessionUpdate> {
@@ -243,29 +261,6 @@ function toHeapSnapshot(
     rssBytes,
     reportedBytes,
   };
-}
-
-/** Settles with `work`, or rejects once `ms` have passed without it. */
-async function within<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () =>
-        reject(
-          new Error(
-            `no snapshot within ${
-              ms / 1000
-            } s: the source or the store stopped answering`,
-          ),
-        ),
-      ms,
-    );
-  });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /** Settles with `work`, or says `aborted` as soon as `signal` is. */
