@@ -413,46 +413,62 @@ stop_pod() { # uid
   rm -f "$RUN/pods/$1"
 }
 
-leaker_pods() {
-  kctl get pods -A -o jsonpath='{range .items[*]}{.metadata.namespace} {.metadata.name} {.metadata.uid} {.status.phase} {.status.podIP} {.spec.containers[0].image} {.metadata.deletionTimestamp}{"\n"}{end}' |
-    awk '$4 == "Running" && $5 != "" && $6 ~ /(^|\/)leaker-c(:|@|$)/ && $7 == ""'
+# Every pod, oldest first, a line each, tab-separated so that empty fields
+# keep their place: namespace name uid phase ip image deletion node.
+list_pods() {
+  kctl get pods -A --sort-by=.metadata.creationTimestamp -o jsonpath='{range .items[*]}{.metadata.namespace}{"\t"}{.metadata.name}{"\t"}{.metadata.uid}{"\t"}{.status.phase}{"\t"}{.status.podIP}{"\t"}{.spec.containers[0].image}{"\t"}{.metadata.deletionTimestamp}{"\t"}{.spec.nodeName}{"\n"}{end}'
+}
+
+# The Running leaker pods of a list_pods listing: namespace name uid phase ip image.
+leaker_pods() { # listing
+  awk -F'\t' '$4 == "Running" && $5 != "" && $6 ~ /(^|\/)leaker-c(:|@|$)/ && $7 == "" { print $1, $2, $3, $4, $5, $6 }' <<<"$1"
 }
 
 # kwok forgets the IPs of the pods it already runs when it restarts (it
 # marks an IP used only while a stage changes the pod) and hands them out
 # again. A node never gives two pods one IP, so the younger pod of each pair
 # gets a free IP of its node's range, counted down from the top, away from
-# the addresses kwok hands out next.
-reassign_duplicate_pod_ips() {
-  local dups ns name node ip cidr prefix used k free
-  dups="$(kctl get pods -A --sort-by=.metadata.creationTimestamp -o jsonpath='{range .items[*]}{.metadata.namespace} {.metadata.name} {.spec.nodeName} {.status.podIP} {.metadata.deletionTimestamp}{"\n"}{end}' |
-    awk '$4 != "" && $5 == "" { if (seen[$4]++) print $1, $2, $3, $4 }')" || return 0
-  [ -n "$dups" ] || return 0
+# the addresses kwok hands out next. Succeeds only if it gave any pod a new IP.
+reassign_duplicate_pod_ips() { # listing
+  local dups ns name node ip cidr prefix used k free changed=1
+  dups="$(awk -F'\t' '$5 != "" && $7 == "" { if (seen[$5]++) print $1, $2, $8, $5 }' <<<"$1")"
+  [ -n "$dups" ] || return 1
+  used="$(cut -f5 <<<"$1")"
   while read -r ns name node ip; do
     cidr="$(kctl get node "$node" -o jsonpath='{.spec.podCIDR}')" || continue
     prefix="${cidr%.*}"
-    used="$(kctl get pods -A -o jsonpath='{range .items[*]}{.status.podIP}{"\n"}{end}')" || continue
     free=""
     for ((k = 254; k > 1; k--)); do
       grep -qx "$prefix.$k" <<<"$used" || { free="$prefix.$k"; break; }
     done
     [ -n "$free" ] || { log "no free IP in $cidr for pod $ns/$name"; continue; }
     log "kwok gave pod $ns/$name the IP $ip of an older pod; it gets $free"
-    kctl patch pod -n "$ns" "$name" --subresource=status --type=merge \
-      -p "{\"status\":{\"podIP\":\"$free\",\"podIPs\":[{\"ip\":\"$free\"}]}}" >/dev/null ||
+    if kctl patch pod -n "$ns" "$name" --subresource=status --type=merge \
+      -p "{\"status\":{\"podIP\":\"$free\",\"podIPs\":[{\"ip\":\"$free\"}]}}" >/dev/null; then
+      used+=$'\n'"$free"
+      changed=0
+    else
       log "could not give pod $ns/$name a new IP"
+    fi
   done <<<"$dups"
+  return "$changed"
 }
 
 kubelet_shim_loop() {
   trap 'exit 0' TERM INT
   while true; do
-    local pods uid
-    reassign_duplicate_pod_ips
-    pods="$(leaker_pods 2>/dev/null)" || {
+    local all pods uid
+    all="$(list_pods 2>/dev/null)" || {
       sleep 2
       continue
     }
+    if reassign_duplicate_pod_ips "$all"; then
+      all="$(list_pods 2>/dev/null)" || {
+        sleep 2
+        continue
+      }
+    fi
+    pods="$(leaker_pods "$all")"
     while read -r ns name uid _ ip _; do
       [ -n "${uid:-}" ] || continue
       if [ ! -f "$RUN/pods/$uid" ]; then
