@@ -14,25 +14,24 @@ const SCREENSHOTS = process.argv.includes('--update-docs')
   ? path.join(ROOT, 'docs/screenshots')
   : path.join(ROOT, '.memleak/test-results/screenshots');
 
+/** `GET /api/memleak/PATH`'s JSON; `what` names the request in a failure. */
+async function fromApi(pathAndQuery, what = pathAndQuery) {
+  const res = await fetch(`${BACKEND_URL}/api/memleak${pathAndQuery}`, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  assert(res.ok, `GET /api/memleak${what} answered ${res.status}`);
+  return res.json();
+}
+
 /** leaker-c's traces, newest first. */
 export async function tracesFromApi() {
-  const res = await fetch(
-    `${BACKEND_URL}/api/memleak/traces?entityRef=${encodeURIComponent(
-      ENTITY_REF,
-    )}`,
-    { signal: AbortSignal.timeout(30_000) },
-  );
-  assert(res.ok, `GET /api/memleak/traces answered ${res.status}`);
-  return (await res.json()).items;
+  const query = `?entityRef=${encodeURIComponent(ENTITY_REF)}`;
+  return (await fromApi(`/traces${query}`, '/traces')).items;
 }
 
 /** One trace with its snapshots, stacks and notices. */
-export async function traceFromApi(id) {
-  const res = await fetch(`${BACKEND_URL}/api/memleak/traces/${id}`, {
-    signal: AbortSignal.timeout(30_000),
-  });
-  assert(res.ok, `GET /api/memleak/traces/${id} answered ${res.status}`);
-  return res.json();
+export function traceFromApi(id) {
+  return fromApi(`/traces/${id}`);
 }
 
 /** A viewport screenshot; `top`, when given, is scrolled to the top first. */
