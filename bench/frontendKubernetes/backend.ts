@@ -13,13 +13,13 @@
  */
 import { createBackend } from '@backstage/backend-defaults';
 import { rootConfigServiceFactory } from '@backstage/backend-defaults/rootConfig';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 import fs from 'node:fs';
 import path from 'node:path';
 import {
   testbed,
   testbedBackendConfig,
 } from '../../plugins/memleak-backend/src/__testUtils__/testbed';
+import { guestAuthServices } from '../../plugins/memleak-backend/dev/guestAuth';
 import { benchEntities } from './entities';
 
 async function main() {
@@ -57,12 +57,7 @@ async function main() {
   backend.add(
     rootConfigServiceFactory({ argv: ['--config', configFile], watch: false }),
   );
-  backend.add(mockServices.auth.factory());
-  backend.add(
-    mockServices.httpAuth.factory({
-      defaultCredentials: mockCredentials.user('user:default/guest'),
-    }),
-  );
+  for (const service of guestAuthServices()) backend.add(service);
   backend.add(import('@backstage/plugin-catalog-backend'));
   backend.add(import('@backstage/plugin-kubernetes-backend'));
   backend.add(import('../../plugins/memleak-backend/src'));

@@ -1,5 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
-import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
+import { guestAuthServices } from './guestAuth';
 
 // The local portal's backend: the real catalog (reading the repo's
 // catalog-info.yaml), TechDocs (built locally with mkdocs from the venv that
@@ -11,12 +11,7 @@ import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 // config for the test bed: then the real kubernetes backend plugin runs here
 // too, and memleak traces the entity's pods through it.
 const backend = createBackend();
-backend.add(mockServices.auth.factory());
-backend.add(
-  mockServices.httpAuth.factory({
-    defaultCredentials: mockCredentials.user('user:default/guest'),
-  }),
-);
+for (const service of guestAuthServices()) backend.add(service);
 backend.add(import('@backstage/plugin-catalog-backend'));
 backend.add(import('@backstage/plugin-techdocs-backend'));
 if (process.env.MEMLEAK_DEV_CLUSTER) {
