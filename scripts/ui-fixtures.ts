@@ -61,6 +61,8 @@ interface FakePod {
   name: string;
   node: string;
   phase?: string;
+  /** Its Ready condition (default: ready when Running). */
+  ready?: boolean;
   restarts?: number;
   oomKilledMinutesAgo?: number;
 }
@@ -115,6 +117,13 @@ function podObject(p: FakePod, namespace: string, entity: string): PodObject {
     status: {
       phase: p.phase ?? 'Running',
       startTime: started,
+      conditions: [
+        {
+          type: 'Ready',
+          status:
+            p.ready ?? (p.phase ?? 'Running') === 'Running' ? 'True' : 'False',
+        },
+      ],
       containerStatuses: [
         {
           name: 'leaker',
@@ -206,7 +215,6 @@ function fakeCluster(options: FakeClusterOptions): KubeApi {
       const proxy = /\/pods\/[^/:]+:(\d+)\/proxy(\/.*)$/.exec(pathname);
       if (proxy) {
         if (proxy[2] === '/health') return answer(200, '{"status":"healthy"}');
-        if (proxy[2] === '/ready') return answer(200, 'ready');
         if (proxy[2] === '/metrics') {
           return answer(
             200,
@@ -339,7 +347,7 @@ const clusters: Record<string, KubeApi> = {
     pods: {
       payments: [
         { name: 'payments-1a2b-a', node: 'node-a' },
-        { name: 'payments-1a2b-b', node: 'node-b' },
+        { name: 'payments-1a2b-b', node: 'node-b', ready: false },
         { name: 'payments-1a2b-c', node: 'node-c', phase: 'Pending' },
       ],
     },

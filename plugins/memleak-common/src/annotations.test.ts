@@ -22,7 +22,7 @@ describe('annotations', () => {
         'memleak.dev/health-port': '8081',
         'memleak.dev/metrics-port': '99999',
         'memleak.dev/health-path': 'healthz',
-        'memleak.dev/ready-path': '/readyz',
+        'memleak.dev/metrics-path': '/stats',
         'memleak.dev/memory-metric': ' app_heap_bytes ',
         'memleak.dev/container': 'app',
       }),
@@ -31,7 +31,7 @@ describe('annotations', () => {
       healthPort: 8081,
       metricsPort: 9090,
       healthPath: '/health',
-      readyPath: '/readyz',
+      metricsPath: '/stats',
       memoryMetric: 'app_heap_bytes',
       container: 'app',
     });

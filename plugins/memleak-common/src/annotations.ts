@@ -16,12 +16,10 @@ export const KUBERNETES_LABEL_SELECTOR_ANNOTATION =
 export const KUBERNETES_NAMESPACE_ANNOTATION =
   'backstage.io/kubernetes-namespace';
 
-/** Port of the service's HTTP health endpoints (default 8080). @public */
+/** Port of the service's HTTP health endpoint (default 8080). @public */
 export const MEMLEAK_HEALTH_PORT_ANNOTATION = 'memleak.dev/health-port';
 /** Path of the health endpoint (default `/health`). @public */
 export const MEMLEAK_HEALTH_PATH_ANNOTATION = 'memleak.dev/health-path';
-/** Path of the readiness endpoint (default `/ready`). @public */
-export const MEMLEAK_READY_PATH_ANNOTATION = 'memleak.dev/ready-path';
 /** Port of the Prometheus exposition (default 9090). @public */
 export const MEMLEAK_METRICS_PORT_ANNOTATION = 'memleak.dev/metrics-port';
 /** Path of the Prometheus exposition (default `/metrics`). @public */
@@ -39,7 +37,6 @@ export const MEMLEAK_CONTAINER_ANNOTATION = 'memleak.dev/container';
 export const MEMLEAK_DEFAULTS = {
   healthPort: 8080,
   healthPath: '/health',
-  readyPath: '/ready',
   metricsPort: 9090,
   metricsPath: '/metrics',
   memoryMetric: 'memory_heap_used_bytes',
@@ -49,7 +46,6 @@ export const MEMLEAK_DEFAULTS = {
 export interface SelfReportSettings {
   healthPort: number;
   healthPath: string;
-  readyPath: string;
   metricsPort: number;
   metricsPath: string;
   memoryMetric: string;
@@ -80,10 +76,6 @@ export function readSelfReportSettings(
     healthPath: pathOr(
       a[MEMLEAK_HEALTH_PATH_ANNOTATION],
       MEMLEAK_DEFAULTS.healthPath,
-    ),
-    readyPath: pathOr(
-      a[MEMLEAK_READY_PATH_ANNOTATION],
-      MEMLEAK_DEFAULTS.readyPath,
     ),
     metricsPort: portOr(
       a[MEMLEAK_METRICS_PORT_ANNOTATION],

@@ -198,7 +198,11 @@ export interface ReportedMemory {
 export interface ReportedTarget {
   name: string;
   health: EndpointCheck;
-  ready: EndpointCheck;
+  /**
+   * The readiness endpoint, as memleak called it: local processes only. On
+   * Kubernetes the kubelet probes readiness; its result is `PodTarget.ready`.
+   */
+  ready?: EndpointCheck;
   memory: ReportedMemory;
 }
 
@@ -227,6 +231,8 @@ export interface PodTarget {
   container: string;
   /** Restarts of all its containers. */
   restarts: number;
+  /** The pod's `Ready` condition: its readiness probes as the kubelet last saw them. */
+  ready?: boolean;
   /** The most recent container termination, e.g. `OOMKilled`. */
   lastTermination?: { reason: string; exitCode?: number; at?: string };
   /** Of the traced container. */

@@ -196,20 +196,19 @@ export class KubernetesTargets implements EntityTargets {
     };
   }
 
-  /** What a pod says of itself, through `pods/proxy`. */
+  /**
+   * What a pod says of itself, through `pods/proxy`. Not its readiness: the
+   * kubelet probes that, and the pod's Ready condition already says it.
+   */
   private async selfReport(
     api: KubeApi,
     info: PodTarget,
     settings: SelfReportSettings,
   ): Promise<ReportedTarget> {
     const fetchImpl = kubeFetch(api);
-    const [health, ready, memory] = await Promise.all([
+    const [health, memory] = await Promise.all([
       checkEndpoint(
         podProxyPath(info, settings.healthPort, settings.healthPath),
-        fetchImpl,
-      ),
-      checkEndpoint(
-        podProxyPath(info, settings.healthPort, settings.readyPath),
         fetchImpl,
       ),
       readReportedMemory(
@@ -218,7 +217,7 @@ export class KubernetesTargets implements EntityTargets {
         fetchImpl,
       ),
     ]);
-    return { name: info.name, health, ready, memory };
+    return { name: info.name, health, memory };
   }
 
   private capability(

@@ -23,6 +23,7 @@ export interface PodObject {
     phase?: string;
     podIP?: string;
     startTime?: string;
+    conditions?: Array<{ type: string; status: string }>;
     containerStatuses?: Array<{
       name: string;
       restartCount?: number;
@@ -76,6 +77,12 @@ export function tracedContainer(pod: PodObject, wanted?: string): string {
   return wanted && names.includes(wanted) ? wanted : names[0];
 }
 
+/** The kubelet's readiness verdict; undefined while the pod has no Ready condition. */
+function readyCondition(pod: PodObject): boolean | undefined {
+  const ready = pod.status.conditions?.find(c => c.type === 'Ready');
+  return ready ? ready.status === 'True' : undefined;
+}
+
 /** What the report shows of a pod. */
 export function describePod(
   cluster: string,
@@ -99,6 +106,7 @@ export function describePod(
     containers: pod.spec.containers.map(c => c.name),
     container,
     restarts: statuses.reduce((n, s) => n + (s.restartCount ?? 0), 0),
+    ready: readyCondition(pod),
     lastTermination: last
       ? {
           reason: last.reason ?? 'Unknown',

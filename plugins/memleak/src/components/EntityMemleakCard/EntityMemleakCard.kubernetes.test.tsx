@@ -32,7 +32,9 @@ describe('EntityMemleakCard for a Kubernetes entity', () => {
 
     const b = rowOf(table, 'leaker-c-7d9c-b');
     expect(within(b).getByText('cluster dev, node node-b')).toBeInTheDocument();
-    expect(within(b).getByText('Running, 3 restarts')).toBeInTheDocument();
+    expect(
+      within(b).getByText('Running, ready, 3 restarts'),
+    ).toBeInTheDocument();
     // An OOM kill stands out: in bold, beside an error icon.
     expect(
       within(b).getByText('OOMKilled', { selector: 'strong' }),
@@ -51,7 +53,9 @@ describe('EntityMemleakCard for a Kubernetes entity', () => {
     expect(within(b).getByText('Leak confirmed')).toBeInTheDocument();
 
     const a = rowOf(table, 'leaker-c-7d9c-a');
-    expect(within(a).getByText('Running, 0 restarts')).toBeInTheDocument();
+    expect(
+      within(a).getByText('Running, ready, 0 restarts'),
+    ).toBeInTheDocument();
     expect(within(a).queryByText('OOMKilled')).not.toBeInTheDocument();
   });
 
@@ -220,8 +224,18 @@ describe('EntityMemleakCard for a Kubernetes entity', () => {
       within(a).getByText('healthy (HTTP 200, says "healthy")'),
     ).toBeInTheDocument();
     expect(
-      within(rowOf(table, 'payments-1a2b-c')).getByText('Pending, 0 restarts'),
+      within(rowOf(table, 'payments-1a2b-c')).getByText(
+        'Pending, not ready, 0 restarts',
+      ),
     ).toBeInTheDocument();
+    // Readiness is the kubelet's probe result; a running pod that failed it
+    // stands out beside a warning icon.
+    const b = rowOf(table, 'payments-1a2b-b');
+    const notReady = within(b).getByText('not ready');
+    expect(notReady.closest('p')).toHaveTextContent(
+      /^Running, not ready, 0 restarts$/,
+    );
+    expect(notReady.parentElement!.querySelector('svg')).not.toBeNull();
     // Each reason once: as setup help, not again as a plain notice.
     const missing = FIXTURES.setup.traces
       .flatMap(t => t.notices)

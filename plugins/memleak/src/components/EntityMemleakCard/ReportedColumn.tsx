@@ -26,9 +26,11 @@ const TargetReport = (props: { target: ReportedTarget; named: boolean }) => {
         <Field label="Health endpoint">
           <EndpointStatus check={target.health} />
         </Field>
-        <Field label="Readiness">
-          <EndpointStatus check={target.ready} />
-        </Field>
+        {target.ready && (
+          <Field label="Readiness">
+            <EndpointStatus check={target.ready} />
+          </Field>
+        )}
         <Field label="Self-reported memory">
           {memory.bytes !== undefined
             ? formatBytes(memory.bytes)

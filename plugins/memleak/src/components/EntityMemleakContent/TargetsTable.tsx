@@ -73,7 +73,7 @@ export const TargetsTable = (props: { report: MemleakReport }) => {
               )}
             </TableCell>
             <TableCell>
-              {row.reported ? (
+              {row.reported?.ready ? (
                 <EndpointStatus check={row.reported.ready} />
               ) : (
                 '–'

@@ -1,4 +1,4 @@
-import { StatusError } from '@backstage/core-components';
+import { StatusError, StatusWarning } from '@backstage/core-components';
 import Typography from '@material-ui/core/Typography';
 import type { PodTarget } from '@internal/plugin-memleak-common';
 import { StatusText } from '../shared';
@@ -37,13 +37,28 @@ const LastTermination = (props: {
   );
 };
 
-/** Phase, restarts and how the pod's containers last ended. */
+/** The kubelet's readiness verdict; a running pod that is not ready stands out. */
+const Readiness = (props: { pod: PodTarget }) => {
+  const { phase, ready } = props.pod;
+  if (ready === undefined) return null;
+  if (ready) return <>, ready</>;
+  return phase === 'Running' ? (
+    <>
+      , <StatusText icon={StatusWarning}>not ready</StatusText>
+    </>
+  ) : (
+    <>, not ready</>
+  );
+};
+
+/** Phase, readiness, restarts and how the pod's containers last ended. */
 export const PodState = (props: { pod: PodTarget }) => {
   const { pod } = props;
   return (
     <>
       <Typography variant="body2">
-        {pod.phase ?? 'Unknown'}, {pod.restarts}{' '}
+        {pod.phase ?? 'Unknown'}
+        <Readiness pod={pod} />, {pod.restarts}{' '}
         {pod.restarts === 1 ? 'restart' : 'restarts'}
       </Typography>
       {pod.lastTermination && (
