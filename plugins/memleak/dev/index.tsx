@@ -91,14 +91,15 @@ async function backendHasKubernetes(): Promise<boolean> {
 }
 
 function entityPage(withKubernetes: boolean) {
+  // A table of pods needs the page's width; one local process fits beside About.
   return (
     <EntityLayout>
       <EntityLayout.Route path="/" title="Overview">
         <Grid container spacing={3} alignItems="stretch">
-          <Grid item xs={12} md={4}>
+          <Grid item xs={12} md={withKubernetes ? 6 : 4}>
             <EntityAboutCard />
           </Grid>
-          <Grid item xs={12} md={8}>
+          <Grid item xs={12} md={withKubernetes ? 12 : 8}>
             <EntityMemleakCard />
           </Grid>
         </Grid>
