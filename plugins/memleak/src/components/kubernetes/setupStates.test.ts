@@ -56,6 +56,7 @@ describe('setupStates, on what the backend says', () => {
       title: 'Working set unavailable: the cluster serves no metrics.k8s.io',
     });
     expect(metrics.todo).toMatch(/^Everything else works/);
+    expect(metrics.detail).toBeUndefined();
   });
 
   it('offers both ways out of a version skew, with the node’s release filled in', () => {

@@ -200,7 +200,7 @@ export function setupState(n: Notice): SetupState | undefined {
             command: 'kubectl get apiservice v1beta1.metrics.k8s.io',
           },
         ],
-        detail: n.message,
+        // No detail: the backend's words would only say the above again.
       };
     default:
       return undefined;
