@@ -10,7 +10,10 @@ const ENTITY_REF = 'component:default/leaker-c';
 export const ENTITY_PATH = '/catalog/default/component/leaker-c';
 export const VERDICT_MOVED = /Growing \(suspected leak\)|Leak confirmed/;
 
-const SCREENSHOTS = process.argv.includes('--update-docs')
+/** Whether the screenshots are the README's (`--update-docs`). */
+export const UPDATING_DOCS = process.argv.includes('--update-docs');
+
+const SCREENSHOTS = UPDATING_DOCS
   ? path.join(ROOT, 'docs/screenshots')
   : path.join(ROOT, '.memleak/test-results/screenshots');
 
