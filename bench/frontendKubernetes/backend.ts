@@ -19,7 +19,7 @@ import {
   testbed,
   testbedBackendConfig,
 } from '../../plugins/memleak-backend/src/__testUtils__/testbed';
-import { guestAuthServices } from '../../plugins/memleak-backend/dev/guestAuth';
+import { guestAuthServices } from '../../plugins/memleak-backend/src/__testUtils__/guestAuth';
 import { benchEntities } from './entities';
 
 async function main() {

@@ -1,5 +1,5 @@
 import { createBackend } from '@backstage/backend-defaults';
-import { guestAuthServices } from './guestAuth';
+import { guestAuthServices } from '../src/__testUtils__/guestAuth';
 
 // The local portal's backend: the real catalog (reading the repo's
 // catalog-info.yaml), TechDocs (built locally with mkdocs from the venv that

@@ -9,33 +9,6 @@ import type {
 import { AuthenticationError, NotAllowedError } from '@backstage/errors';
 import { mockCredentials, mockServices } from '@backstage/backend-test-utils';
 
-/**
- * Auth for the local backends (`yarn dev`, the benches): a request without a
- * token counts as the guest user, so the portal needs no sign-in backend.
- * Never use these in a production backend.
- *
- * Credentials are read once per request, as the real httpAuth service does:
- * the kubernetes plugin's audit asks again after its proxy has replaced the
- * Authorization header with the cluster's token, which the mock would refuse.
- */
-export function guestAuthServices() {
-  const defaultCredentials = mockCredentials.user('user:default/guest');
-  return [
-    mockServices.auth.factory(),
-    createServiceFactory({
-      service: coreServices.httpAuth,
-      deps: { plugin: coreServices.pluginMetadata },
-      factory: ({ plugin }) =>
-        oncePerRequest(
-          mockServices.httpAuth({
-            pluginId: plugin.getId(),
-            defaultCredentials,
-          }),
-        ),
-    }),
-  ];
-}
-
 function oncePerRequest(inner: HttpAuthService): HttpAuthService {
   const seen = new WeakMap<object, Promise<BackstageCredentials>>();
   return {
@@ -60,4 +33,30 @@ function oncePerRequest(inner: HttpAuthService): HttpAuthService {
     }) as HttpAuthService['credentials'],
     issueUserCookie: (res, options) => inner.issueUserCookie(res, options),
   };
+}
+
+/** The httpAuth half of {@link guestAuthServices}: see there. */
+export const guestHttpAuthServiceFactory = createServiceFactory({
+  service: coreServices.httpAuth,
+  deps: { plugin: coreServices.pluginMetadata },
+  factory: ({ plugin }) =>
+    oncePerRequest(
+      mockServices.httpAuth({
+        pluginId: plugin.getId(),
+        defaultCredentials: mockCredentials.user('user:default/guest'),
+      }),
+    ),
+});
+
+/**
+ * Auth for the local backends (`yarn dev`, the benches): a request without a
+ * token counts as the guest user, so the portal needs no sign-in backend.
+ * Never use these in a production backend.
+ *
+ * Credentials are read once per request, as the real httpAuth service does:
+ * the kubernetes plugin's audit asks again after its proxy has replaced the
+ * Authorization header with the cluster's token, which the mock would refuse.
+ */
+export function guestAuthServices() {
+  return [mockServices.auth.factory(), guestHttpAuthServiceFactory];
 }
