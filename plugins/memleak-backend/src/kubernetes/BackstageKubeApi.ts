@@ -12,6 +12,28 @@ const DEFAULT_TIMEOUT_MS = 10_000;
 /** How long the kubernetes plugin's cluster list is reused: it changes with its config, not per request. */
 const CLUSTERS_TTL_MS = 30_000;
 
+/**
+ * `fetch` bounded by a deadline that covers the body too: it is cleared once
+ * the body is read. Rejects with fetch's or the deadline's error.
+ */
+async function fetchWithin(
+  url: string,
+  init: RequestInit,
+  timeoutMs: number,
+): Promise<KubeResponse> {
+  const limit = deadline(timeoutMs);
+  try {
+    const res = await limit.race(fetch(url, { ...init, signal: limit.signal }));
+    return {
+      status: res.status,
+      text: () => limit.race(res.text()).finally(limit.clear),
+    };
+  } catch (error) {
+    limit.clear();
+    throw error;
+  }
+}
+
 class ProxiedKubeApi implements KubeApi {
   constructor(
     readonly cluster: string,
@@ -36,23 +58,17 @@ class ProxiedKubeApi implements KubeApi {
     const url = `${await this.base()}/proxy${path}`;
     const headers = await this.headers();
     if (init.body !== undefined) headers['Content-Type'] = 'application/json';
-    // The deadline covers the body too: it is cleared once the body is read.
-    const limit = deadline(init.timeoutMs ?? DEFAULT_TIMEOUT_MS);
     try {
-      const res = await limit.race(
-        fetch(url, {
+      return await fetchWithin(
+        url,
+        {
           method: init.method ?? 'GET',
           headers,
           body: init.body === undefined ? undefined : JSON.stringify(init.body),
-          signal: limit.signal,
-        }),
+        },
+        init.timeoutMs ?? DEFAULT_TIMEOUT_MS,
       );
-      return {
-        status: res.status,
-        text: () => limit.race(res.text()).finally(limit.clear),
-      };
     } catch (error) {
-      limit.clear();
       throw new KubeApiError(
         0,
         `${init.method ?? 'GET'} ${path} on cluster ${
@@ -159,17 +175,14 @@ export class BackstageKubernetes {
 
   private async fetchClusters(): Promise<string[]> {
     const url = `${await this.base()}/clusters`;
-    let res: Response;
-    const limit = deadline(DEFAULT_TIMEOUT_MS);
+    let res: KubeResponse;
     try {
-      res = await limit.race(
-        fetch(url, {
-          headers: { Authorization: `Bearer ${await this.token()}` },
-          signal: limit.signal,
-        }),
+      res = await fetchWithin(
+        url,
+        { headers: { Authorization: `Bearer ${await this.token()}` } },
+        DEFAULT_TIMEOUT_MS,
       );
     } catch (error) {
-      limit.clear();
       throw new KubeApiError(
         0,
         `the kubernetes backend plugin did not answer at ${url}: ${
@@ -177,8 +190,10 @@ export class BackstageKubernetes {
         }. Is @backstage/plugin-kubernetes-backend installed?`,
       );
     }
-    const text = await limit.race(res.text()).finally(limit.clear);
-    if (!res.ok) throw kubeApiError(`GET ${url}`, res.status, text);
+    const text = await res.text();
+    if (res.status < 200 || res.status > 299) {
+      throw kubeApiError(`GET ${url}`, res.status, text);
+    }
     const body = JSON.parse(text) as { items: Array<{ name: string }> };
     return body.items.map(c => c.name);
   }
