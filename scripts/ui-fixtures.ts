@@ -96,6 +96,8 @@ function forbidden(verb: string, resource: string, ns: string, name?: string) {
 
 function podObject(p: FakePod, namespace: string, entity: string): PodObject {
   const started = new Date(Date.now() - 3 * 3600e3).toISOString();
+  const phase = p.phase ?? 'Running';
+  const ready = p.ready ?? phase === 'Running';
   return {
     metadata: {
       name: p.name,
@@ -115,15 +117,9 @@ function podObject(p: FakePod, namespace: string, entity: string): PodObject {
       ],
     },
     status: {
-      phase: p.phase ?? 'Running',
+      phase,
       startTime: started,
-      conditions: [
-        {
-          type: 'Ready',
-          status:
-            p.ready ?? (p.phase ?? 'Running') === 'Running' ? 'True' : 'False',
-        },
-      ],
+      conditions: [{ type: 'Ready', status: ready ? 'True' : 'False' }],
       containerStatuses: [
         {
           name: 'leaker',
